@@ -1,0 +1,113 @@
+//! What a person can ask the bot to do: pick a choice, start a dialogue, or run a command.
+//!
+//! Adapters turn buttons, numbered lines and typed words into an [`Action`]; the core decides
+//! what each one means. Actions are plain data so they can be encoded into a button.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Action {
+    /// Pick choice `index` (in the node's own list) at `node` of `dialogue`.
+    Choose {
+        dialogue: String,
+        node: String,
+        index: usize,
+    },
+    /// Start a dialogue from its beginning.
+    Start {
+        dialogue: String,
+    },
+    Command(Command),
+}
+
+/// The core commands, available at any point in a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Command {
+    Menu,
+    Help,
+    Privacy,
+    /// Explain saving and ask whether to turn it on or off.
+    Consent,
+    ConsentGive,
+    ConsentWithdraw,
+    Export,
+    /// Ask to confirm erasing everything.
+    Forget,
+    ForgetConfirmed,
+    Resources,
+    /// Show again where the person was (after an interruption).
+    Resume,
+}
+
+impl Command {
+    /// The word a person types for a command (`menu`, `/help`, `!privacy`...), if `text` is one.
+    pub fn from_word(text: &str) -> Option<Command> {
+        let word = text.trim().trim_start_matches(['/', '!']).to_lowercase();
+        Some(match word.as_str() {
+            "menu" | "start" | "home" => Command::Menu,
+            "help" => Command::Help,
+            "privacy" => Command::Privacy,
+            "consent" | "save" => Command::Consent,
+            "export" | "mydata" => Command::Export,
+            "forget" => Command::Forget,
+            "resources" | "help now" | "crisis" => Command::Resources,
+            "continue" | "resume" => Command::Resume,
+            _ => return None,
+        })
+    }
+}
+
+impl Command {
+    /// Commands a dialogue file may name in a choice's `command` key.
+    pub const FOR_CONTENT: [(&'static str, Command); 7] = [
+        ("menu", Command::Menu),
+        ("help", Command::Help),
+        ("privacy", Command::Privacy),
+        ("consent", Command::Consent),
+        ("export", Command::Export),
+        ("forget", Command::Forget),
+        ("resources", Command::Resources),
+    ];
+
+    /// The command a dialogue file names, if it is one of [`Command::FOR_CONTENT`].
+    pub fn from_content_name(name: &str) -> Option<Command> {
+        Command::FOR_CONTENT
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, c)| *c)
+    }
+}
+
+/// A choice shown to the person: a label and what picking it does.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Offer {
+    pub label: String,
+    pub action: Action,
+}
+
+impl Offer {
+    pub fn new(label: impl Into<String>, action: Action) -> Self {
+        Self {
+            label: label.into(),
+            action,
+        }
+    }
+
+    pub fn command(label: impl Into<String>, command: Command) -> Self {
+        Self::new(label, Action::Command(command))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_words() {
+        assert_eq!(Command::from_word(" Menu "), Some(Command::Menu));
+        assert_eq!(Command::from_word("/help"), Some(Command::Help));
+        assert_eq!(Command::from_word("!forget"), Some(Command::Forget));
+        assert_eq!(Command::from_word("menus"), None);
+        assert_eq!(Command::from_word("I need help"), None);
+    }
+}

@@ -1,0 +1,82 @@
+//! What adapters send into the core and what they get back: no transport types here.
+
+use serde::Serialize;
+
+use crate::action::{Action, Offer};
+use crate::crisis::CrisisCard;
+use crate::store::UserId;
+
+/// Something a person did, or the clock ticking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    pub user: UserId,
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventKind {
+    /// Free text the person typed. Always risk-scanned first.
+    Text(String),
+    /// A button, a numbered choice, or a command.
+    Action(Action),
+    /// The periodic timer: lets the core forget idle in-memory conversations.
+    Tick,
+}
+
+impl Event {
+    pub fn text(user: &UserId, text: impl Into<String>) -> Self {
+        Self {
+            user: user.clone(),
+            kind: EventKind::Text(text.into()),
+        }
+    }
+
+    pub fn action(user: &UserId, action: Action) -> Self {
+        Self {
+            user: user.clone(),
+            kind: EventKind::Action(action),
+        }
+    }
+}
+
+/// What the core asks an adapter to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Reply {
+    /// Text with optional choices; `awaits_text` when the next input should be typed.
+    Message {
+        text: String,
+        options: Vec<Offer>,
+        awaits_text: bool,
+    },
+    /// The response to a risk match; adapters show it before anything else and never hide it.
+    Crisis(CrisisCard),
+    /// A person's stored data, as JSON (a file attachment on Discord).
+    Export { json: String },
+}
+
+impl Reply {
+    pub fn text(text: impl Into<String>) -> Reply {
+        Reply::Message {
+            text: text.into(),
+            options: Vec::new(),
+            awaits_text: false,
+        }
+    }
+
+    pub fn with_options(text: impl Into<String>, options: Vec<Offer>) -> Reply {
+        Reply::Message {
+            text: text.into(),
+            options,
+            awaits_text: false,
+        }
+    }
+
+    /// The choices this reply offers, if any.
+    pub fn options(&self) -> &[Offer] {
+        match self {
+            Reply::Message { options, .. } => options,
+            Reply::Crisis(card) => &card.options,
+            Reply::Export { .. } => &[],
+        }
+    }
+}

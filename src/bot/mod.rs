@@ -1,0 +1,579 @@
+//! The core: `Bot::handle(event) -> replies`, the same for Discord and the terminal.
+//!
+//! Order of work for every event is fixed: free text is risk-scanned before anything else
+//! (before commands, dialogue state or storage), and a match answers with the crisis card at
+//! once. Then commands, then the dialogue. Storage happens only for people who opted in; for
+//! everyone else the conversation lives in memory and is dropped after a while idle.
+
+mod event;
+mod texts;
+
+pub use event::{Event, EventKind, Reply};
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::action::{Action, Command, Offer};
+use crate::bundle::Bundle;
+use crate::content::MENU_DIALOGUE;
+use crate::crisis::{ContactKind, GROUNDING_DIALOGUE, crisis_card};
+use crate::engine::{self, EngineError, Input, Session, Turn};
+use crate::risk::{Assessment, Category};
+use crate::store::{
+    ConsentRecord, PRIVACY_VERSION, SavedNote, Store, StoreError, UserId, UserSettings,
+};
+
+/// In-memory conversations of people without saving are forgotten after this long idle.
+pub const IDLE_FORGET_AFTER: Duration = Duration::minutes(30);
+
+type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Deployment choices the core needs.
+#[derive(Debug, Clone, Default)]
+pub struct BotOptions {
+    /// Region for crisis contacts when a person has not chosen one.
+    pub default_region: Option<String>,
+}
+
+/// What the core remembers about a person during this process's life.
+#[derive(Debug, Clone)]
+struct Person {
+    session: Option<Session>,
+    /// The choices last shown, so a typed label can pick one.
+    offers: Vec<Offer>,
+    settings: UserSettings,
+    saving: bool,
+    last_seen: DateTime<Utc>,
+}
+
+/// The bot's core. Cheap to share: wrap it in an `Arc` and call `handle` from any thread.
+pub struct Bot {
+    bundle: Bundle,
+    store: Store,
+    options: BotOptions,
+    people: Mutex<HashMap<UserId, Person>>,
+    risk_counts: [AtomicU64; 6],
+    clock: Clock,
+}
+
+impl Bot {
+    pub fn new(bundle: Bundle, store: Store, options: BotOptions) -> Bot {
+        Bot {
+            bundle,
+            store,
+            options,
+            people: Mutex::new(HashMap::new()),
+            risk_counts: Default::default(),
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    /// Replace the clock (tests).
+    pub fn with_clock(mut self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) -> Bot {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn bundle(&self) -> &Bundle {
+        &self.bundle
+    }
+
+    /// How many risk matches per category since start (counts only, never content).
+    pub fn risk_counts(&self) -> Vec<(Category, u64)> {
+        CATEGORIES
+            .iter()
+            .zip(&self.risk_counts)
+            .map(|(c, n)| (*c, n.load(Ordering::Relaxed)))
+            .collect()
+    }
+
+    /// Handle one event and return what to show, in order.
+    pub fn handle(&self, event: Event) -> Vec<Reply> {
+        match event.kind {
+            EventKind::Text(text) => {
+                // Safety first: nothing else looks at the text before the scanner.
+                let assessment = self.bundle.scanner.scan(&text);
+                if assessment.is_risk() {
+                    return vec![self.escalate(&event.user, &assessment)];
+                }
+                self.handle_text(&event.user, &text)
+            }
+            EventKind::Action(action) => self.handle_action(&event.user, action),
+            EventKind::Tick => {
+                self.forget_idle();
+                Vec::new()
+            }
+        }
+    }
+
+    fn escalate(&self, user: &UserId, assessment: &Assessment) -> Reply {
+        for category in &assessment.categories {
+            let index = CATEGORIES.iter().position(|c| c == category).unwrap_or(0);
+            self.risk_counts[index].fetch_add(1, Ordering::Relaxed);
+        }
+        tracing::info!(level = ?assessment.level, categories = ?assessment.categories, "risk match");
+        // Region comes from memory or a best-effort read; a storage fault must not block this.
+        let region = self.region_for(user);
+        let grounding = self.bundle.library.get(GROUNDING_DIALOGUE).is_some();
+        let card = crisis_card(
+            assessment,
+            &self.bundle.resources,
+            region.as_deref(),
+            grounding,
+        );
+        if let Some(person) = self.lock_people().get_mut(user) {
+            person.offers = card.options.clone();
+        }
+        Reply::Crisis(card)
+    }
+
+    fn region_for(&self, user: &UserId) -> Option<String> {
+        let known = self
+            .lock_people()
+            .get(user)
+            .and_then(|p| p.settings.region.clone());
+        known
+            .or_else(|| {
+                self.store
+                    .settings(user)
+                    .ok()
+                    .flatten()
+                    .and_then(|s| s.region)
+            })
+            .or_else(|| self.options.default_region.clone())
+    }
+
+    fn handle_text(&self, user: &UserId, text: &str) -> Vec<Reply> {
+        if let Some(command) = Command::from_word(text) {
+            return self.handle_command(user, command);
+        }
+        self.with_person(user, |bot, person| {
+            let mut replies = Vec::new();
+            if let Some(session) = person.session.clone() {
+                let awaits_text = engine::current(&bot.bundle.library, &session)
+                    .is_ok_and(|t| t.prompt.awaits_text);
+                if awaits_text {
+                    let result = engine::advance(&bot.bundle.library, &session, Input::Text(text));
+                    bot.apply_turn(user, person, result, &mut replies);
+                    return replies;
+                }
+            }
+            let wanted = text.trim().to_lowercase();
+            let picked = person
+                .offers
+                .iter()
+                .find(|o| o.label.to_lowercase() == wanted)
+                .map(|o| o.action.clone());
+            match picked {
+                Some(action) => replies.extend(bot.act(user, person, action)),
+                None => replies.push(Reply::with_options(
+                    texts::NOT_UNDERSTOOD,
+                    person.offers.clone(),
+                )),
+            }
+            replies
+        })
+    }
+
+    fn handle_action(&self, user: &UserId, action: Action) -> Vec<Reply> {
+        if let Action::Command(command) = action {
+            return self.handle_command(user, command);
+        }
+        self.with_person(user, |bot, person| bot.act(user, person, action))
+    }
+
+    /// Dialogue actions (choose, start) for a person already loaded.
+    fn act(&self, user: &UserId, person: &mut Person, action: Action) -> Vec<Reply> {
+        let mut replies = Vec::new();
+        let library = &self.bundle.library;
+        match action {
+            Action::Command(command) => return self.command_for(user, person, command),
+            Action::Start { dialogue } => {
+                let result = engine::start(library, &dialogue, self.seed(user));
+                self.apply_turn(user, person, result, &mut replies);
+            }
+            Action::Choose {
+                dialogue,
+                node,
+                index,
+            } => match person.session.clone() {
+                Some(session) if session.dialogue == dialogue => {
+                    let result =
+                        engine::advance(library, &session, Input::Choose { node: &node, index });
+                    self.apply_turn(user, person, result, &mut replies);
+                }
+                _ => {
+                    self.apply_turn(user, person, Err(EngineError::StaleChoice), &mut replies);
+                }
+            },
+        }
+        replies
+    }
+
+    /// Record the outcome of an engine step and turn it into replies.
+    fn apply_turn(
+        &self,
+        user: &UserId,
+        person: &mut Person,
+        result: Result<Turn, EngineError>,
+        replies: &mut Vec<Reply>,
+    ) {
+        let turn = match result {
+            Ok(turn) => turn,
+            Err(EngineError::StaleChoice) | Err(EngineError::NotExpectingText) => {
+                replies.push(Reply::text(texts::STALE_CHOICE));
+                replies.extend(self.current_prompt(user, person));
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "dialogue step failed; back to the menu");
+                person.session = None;
+                let menu = engine::start(&self.bundle.library, MENU_DIALOGUE, self.seed(user));
+                if let Ok(turn) = menu {
+                    replies.push(Reply::text(
+                        "Something went wrong with that conversation, so here is the menu.",
+                    ));
+                    self.apply_turn(user, person, Ok(turn), replies);
+                }
+                return;
+            }
+        };
+        for notice in &turn.notices {
+            replies.push(Reply::text(notice.clone()));
+        }
+        if person.saving {
+            let mut failed = self.store.save_session(user, &turn.session).is_err();
+            for note in &turn.notes {
+                let saved = SavedNote {
+                    dialogue: turn.session.dialogue.clone(),
+                    name: note.name.clone(),
+                    text: note.text.clone(),
+                    saved_at: (self.clock)(),
+                };
+                failed |= self.store.add_note(user, &saved).is_err();
+            }
+            if failed {
+                tracing::warn!("could not save a step");
+                replies.push(Reply::text(texts::SAVE_FAILED));
+            }
+        }
+        person.offers = turn.prompt.options.clone();
+        person.session = Some(turn.session);
+        replies.push(Reply::Message {
+            text: turn.prompt.text,
+            options: turn.prompt.options,
+            awaits_text: turn.prompt.awaits_text,
+        });
+    }
+
+    /// Where the person is now, or the menu if they are nowhere.
+    fn current_prompt(&self, user: &UserId, person: &mut Person) -> Vec<Reply> {
+        let mut replies = Vec::new();
+        let result = match &person.session {
+            Some(session) => engine::current(&self.bundle.library, session),
+            None => engine::start(&self.bundle.library, MENU_DIALOGUE, self.seed(user)),
+        };
+        self.apply_turn(user, person, result, &mut replies);
+        replies
+    }
+
+    fn handle_command(&self, user: &UserId, command: Command) -> Vec<Reply> {
+        self.with_person(user, |bot, person| bot.command_for(user, person, command))
+    }
+
+    fn command_for(&self, user: &UserId, person: &mut Person, command: Command) -> Vec<Reply> {
+        let menu = || Offer::command("Main menu", Command::Menu);
+        match command {
+            Command::Menu => self.act(
+                user,
+                person,
+                Action::Start {
+                    dialogue: MENU_DIALOGUE.to_string(),
+                },
+            ),
+            Command::Resume => self.current_prompt(user, person),
+            Command::Help => vec![self.remember(
+                person,
+                Reply::with_options(
+                    texts::HELP,
+                    vec![
+                        menu(),
+                        Offer::command("Talk to someone now", Command::Resources),
+                        Offer::command("Privacy", Command::Privacy),
+                    ],
+                ),
+            )],
+            Command::Privacy => {
+                let toggle = if person.saving {
+                    Offer::command("Turn saving off", Command::ConsentWithdraw)
+                } else {
+                    Offer::command("Turn saving on", Command::Consent)
+                };
+                vec![self.remember(
+                    person,
+                    Reply::with_options(
+                        texts::privacy(person.saving),
+                        vec![
+                            toggle,
+                            Offer::command("Export my data", Command::Export),
+                            Offer::command("Erase my data", Command::Forget),
+                            menu(),
+                        ],
+                    ),
+                )]
+            }
+            Command::Consent if person.saving => vec![self.remember(
+                person,
+                Reply::with_options(
+                    texts::CONSENT_ALREADY_ON,
+                    vec![
+                        Offer::command("Stop saving and delete", Command::ConsentWithdraw),
+                        Offer::command("Keep saving", Command::Resume),
+                    ],
+                ),
+            )],
+            Command::Consent => vec![self.remember(
+                person,
+                Reply::with_options(
+                    texts::CONSENT_ASK,
+                    vec![
+                        Offer::command("Yes, save my progress", Command::ConsentGive),
+                        Offer::command("No thanks", Command::Resume),
+                    ],
+                ),
+            )],
+            Command::ConsentGive => self.give_consent(user, person),
+            Command::ConsentWithdraw => match self.store.erase(user) {
+                Ok(_) => {
+                    person.saving = false;
+                    vec![self.remember(
+                        person,
+                        Reply::with_options(
+                            texts::CONSENT_OFF,
+                            vec![Offer::command("Continue", Command::Resume), menu()],
+                        ),
+                    )]
+                }
+                Err(e) => vec![self.storage_failed(&e)],
+            },
+            Command::Export => match self.store.export(user) {
+                Ok(json) => vec![
+                    Reply::text(texts::EXPORT_INTRO),
+                    Reply::Export {
+                        json: serde_json::to_string_pretty(&json).unwrap_or_default(),
+                    },
+                ],
+                Err(e) => vec![self.storage_failed(&e)],
+            },
+            Command::Forget => vec![self.remember(
+                person,
+                Reply::with_options(
+                    texts::FORGET_ASK,
+                    vec![
+                        Offer::command("Yes, erase everything", Command::ForgetConfirmed),
+                        Offer::command("Cancel", Command::Resume),
+                    ],
+                ),
+            )],
+            Command::ForgetConfirmed => match self.store.erase(user) {
+                Ok(_) => {
+                    *person = Person::new((self.clock)());
+                    vec![self.remember(
+                        person,
+                        Reply::with_options(texts::FORGET_DONE, vec![menu()]),
+                    )]
+                }
+                Err(e) => vec![self.storage_failed(&e)],
+            },
+            Command::Resources => {
+                let region = person
+                    .settings
+                    .region
+                    .clone()
+                    .or_else(|| self.options.default_region.clone());
+                vec![self.remember(
+                    person,
+                    Reply::with_options(
+                        self.resources_text(region.as_deref()),
+                        vec![Offer::command("Continue", Command::Resume), menu()],
+                    ),
+                )]
+            }
+        }
+    }
+
+    fn give_consent(&self, user: &UserId, person: &mut Person) -> Vec<Reply> {
+        let record = ConsentRecord {
+            given_at: (self.clock)(),
+            privacy_version: PRIVACY_VERSION,
+        };
+        let saved = self.store.give_consent(user, &record).and_then(|()| {
+            if let Some(session) = &person.session {
+                self.store.save_session(user, session)?;
+            }
+            if person.settings != UserSettings::default() {
+                self.store.save_settings(user, &person.settings)?;
+            }
+            self.store.flush()
+        });
+        match saved {
+            Ok(()) => {
+                person.saving = true;
+                vec![self.remember(
+                    person,
+                    Reply::with_options(
+                        texts::CONSENT_ON,
+                        vec![
+                            Offer::command("Continue", Command::Resume),
+                            Offer::command("Main menu", Command::Menu),
+                        ],
+                    ),
+                )]
+            }
+            Err(e) => vec![self.storage_failed(&e)],
+        }
+    }
+
+    fn resources_text(&self, region: Option<&str>) -> String {
+        let resources = &self.bundle.resources;
+        let region = resources.region(region);
+        let mut text = String::from(texts::RESOURCES_INTRO);
+        text.push('\n');
+        let local = region.contacts.iter().filter(|c| {
+            matches!(
+                c.kind,
+                ContactKind::CrisisLine | ContactKind::TextLine | ContactKind::DomesticViolence
+            )
+        });
+        let directory = resources
+            .region(Some(crate::crisis::INTERNATIONAL))
+            .contacts_of(ContactKind::Directory);
+        for contact in local.chain(directory) {
+            text.push_str(&format!("\n• {}: {}", contact.name, contact.reach));
+        }
+        text.push_str(&format!(
+            "\n\nIf you are in immediate danger, call {} now.",
+            region.emergency
+        ));
+        text
+    }
+
+    fn storage_failed(&self, error: &StoreError) -> Reply {
+        tracing::error!(error = %error, "storage failed");
+        Reply::text(format!(
+            "I couldn't complete that because storage failed ({error}). Nothing was lost; please try again in a moment."
+        ))
+    }
+
+    /// Keep a reply's options as the person's current choices, and return it.
+    fn remember(&self, person: &mut Person, reply: Reply) -> Reply {
+        person.offers = reply.options().to_vec();
+        reply
+    }
+
+    /// Run `f` with the person's in-memory record, loading it from the store on first contact.
+    /// The first contact also gets the greeting (or a welcome back) before anything else.
+    fn with_person<T: Into<Vec<Reply>>>(
+        &self,
+        user: &UserId,
+        f: impl FnOnce(&Self, &mut Person) -> T,
+    ) -> Vec<Reply> {
+        let mut people = self.lock_people();
+        let now = (self.clock)();
+        let mut replies = Vec::new();
+        let person = people.entry(user.clone()).or_insert_with(|| {
+            let (person, intro) = self.load_person(user, now);
+            replies.extend(intro);
+            person
+        });
+        person.last_seen = now;
+        replies.extend(f(self, person).into());
+        replies
+    }
+
+    fn load_person(&self, user: &UserId, now: DateTime<Utc>) -> (Person, Vec<Reply>) {
+        let mut person = Person::new(now);
+        let mut intro = Vec::new();
+        match self.store.has_consent(user) {
+            Ok(true) => {
+                person.saving = true;
+                person.settings = self.store.settings(user).ok().flatten().unwrap_or_default();
+                match self.store.session(user) {
+                    Ok(session) => {
+                        person.session = session;
+                        intro.push(Reply::text(texts::WELCOME_BACK));
+                    }
+                    Err(StoreError::Corrupt { .. }) => {
+                        intro.push(Reply::text(texts::UNREADABLE_PROGRESS))
+                    }
+                    Err(e) => intro.push(self.storage_failed(&e)),
+                }
+            }
+            Ok(false) => intro.push(Reply::text(texts::GREETING)),
+            Err(e) => {
+                intro.push(Reply::text(texts::GREETING));
+                intro.push(self.storage_failed(&e));
+            }
+        }
+        (person, intro)
+    }
+
+    fn forget_idle(&self) {
+        let cutoff = (self.clock)() - IDLE_FORGET_AFTER;
+        self.lock_people().retain(|_, p| p.last_seen >= cutoff);
+    }
+
+    fn lock_people(&self) -> MutexGuard<'_, HashMap<UserId, Person>> {
+        // A panic elsewhere must not take every conversation down with it.
+        self.people.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn seed(&self, user: &UserId) -> u64 {
+        let nanos = (self.clock)().timestamp_nanos_opt().unwrap_or_default() as u64;
+        user.as_str()
+            .bytes()
+            .fold(nanos, |h, b| h.rotate_left(5) ^ u64::from(b))
+    }
+
+    /// Whether the core currently holds an in-memory conversation for `user` (tests, operators).
+    pub fn remembers(&self, user: &UserId) -> bool {
+        self.lock_people().contains_key(user)
+    }
+}
+
+impl Person {
+    fn new(now: DateTime<Utc>) -> Self {
+        Self {
+            session: None,
+            offers: Vec::new(),
+            settings: UserSettings::default(),
+            saving: false,
+            last_seen: now,
+        }
+    }
+}
+
+impl From<Reply> for Vec<Reply> {
+    fn from(reply: Reply) -> Self {
+        vec![reply]
+    }
+}
+
+const CATEGORIES: [Category; 6] = [
+    Category::Suicide,
+    Category::SelfHarm,
+    Category::Overdose,
+    Category::HarmOthers,
+    Category::Abuse,
+    Category::ThirdParty,
+];
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,66 @@
+//! The bot's own fixed texts: first contact, help, privacy, consent. They describe what the code
+//! does (what is stored, for how long), so they live next to it rather than in `dialogues/`.
+
+pub const GREETING: &str = "Hi, I'm securebase, an automated self-help bot about attachment and relationships. \
+I'm not a person, not a therapist, and not an emergency service, and nothing here is a diagnosis. \
+If you are in danger, type `resources` at any time to see who you can talk to right now.";
+
+pub const WELCOME_BACK: &str = "Welcome back. Your progress was saved, so you can carry on where you left off, or type `menu` to choose something else.";
+
+pub const HELP: &str = "**What I can do**\n\
+I offer short guided conversations: a reflection check-in about how you tend to relate to others, \
+self-care exercises, and information about getting support.\n\n\
+**What I am not**\n\
+I'm an automated bot. I'm not an emergency service, not a therapist, and I can't diagnose anything. \
+If you are in danger, please contact a crisis line or your local emergency number.\n\n\
+**Words you can type at any time**\n\
+`menu` main menu · `help` this message · `resources` people to talk to now · `privacy` what I store · \
+`consent` turn saving on or off · `export` see your saved data · `forget` erase it all";
+
+pub const CONSENT_ASK: &str = "Would you like me to save your progress?\n\n\
+If you say yes, I keep: where you are in a conversation, your settings (such as your region), \
+and any answers you choose to save in an exercise. Check-in scores are saved only as part of that progress. \
+I never save the messages you type unless an exercise asks and you have said yes here.\n\n\
+You can see everything saved with `export` and erase it all with `forget`, at any time.";
+
+pub const CONSENT_ON: &str = "Saving is on. I'll keep your progress and settings until you type `forget` or turn saving off.";
+
+pub const CONSENT_ALREADY_ON: &str =
+    "Saving is on for you. Do you want to stop saving? That also deletes everything saved so far.";
+
+pub const CONSENT_OFF: &str = "Saving is off, and everything I had saved for you is deleted. This conversation still works; it just isn't kept.";
+
+pub const FORGET_ASK: &str = "This erases everything I have stored about you: your consent, progress, settings and saved answers. It can't be undone. Erase it all?";
+
+pub const FORGET_DONE: &str =
+    "Done. Everything I stored about you has been erased, and saving is off.";
+
+pub const NOT_UNDERSTOOD: &str = "I didn't catch that. Pick one of the options (you can type its number), or type `menu` or `help`.";
+
+pub const STALE_CHOICE: &str =
+    "That choice belongs to an earlier step, so I can't use it now. Here is where you are:";
+
+pub const SAVE_FAILED: &str = "I couldn't save this step, so it may not be there next time. The conversation itself carries on.";
+
+pub const UNREADABLE_PROGRESS: &str = "I couldn't read your saved progress, so we'll start fresh. The unreadable record was kept aside, and `export` or `forget` still include it.";
+
+pub const EXPORT_INTRO: &str = "Here is everything I have stored about you, as JSON.";
+
+pub const RESOURCES_INTRO: &str =
+    "If you'd like to talk to a person, these services are free and confidential:";
+
+/// The privacy statement, adjusted to whether this person has saving on.
+pub fn privacy(saving_on: bool) -> String {
+    let status = if saving_on {
+        "Saving is **on** for you."
+    } else {
+        "Saving is **off** for you: nothing about you is stored, and this conversation is forgotten after a while without activity or when I restart."
+    };
+    format!(
+        "**Privacy**\n{status}\n\n\
+         I only read messages sent to me. I never log what you write. \
+         When something you write suggests you may be in danger, I show people you can contact; I count that it happened, never what was said.\n\n\
+         With saving on, I store: that you agreed and when, where you are in a conversation, your settings, and answers an exercise asked to save. \
+         Type `export` to see all of it and `forget` to erase all of it."
+    )
+}

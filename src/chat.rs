@@ -1,0 +1,140 @@
+//! The terminal adapter: the bot in a terminal, with the same core as on Discord.
+//!
+//! Replies print as text; choices print as numbered lines, and typing a number picks one (typing
+//! the label works too, through the core). `quit` ends the chat. With stdin a pipe it reads one
+//! input per line until EOF, so a conversation can be scripted.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::action::{Action, Command, Offer};
+use crate::bot::{Bot, Event, Reply};
+use crate::store::UserId;
+
+/// The id the terminal's single user has in the store.
+pub const TERMINAL_USER: &str = "terminal:local";
+
+/// A terminal conversation: turns typed lines into events and replies into text.
+pub struct TerminalChat {
+    bot: Bot,
+    user: UserId,
+    offers: Vec<Offer>,
+}
+
+impl TerminalChat {
+    pub fn new(bot: Bot, user: UserId) -> Self {
+        Self {
+            bot,
+            user,
+            offers: Vec::new(),
+        }
+    }
+
+    pub fn bot(&self) -> &Bot {
+        &self.bot
+    }
+
+    /// Give the bot back (to restart it on the same data in tests).
+    pub fn into_bot(self) -> Bot {
+        self.bot
+    }
+
+    /// The opening: the greeting and the main menu (or a welcome back).
+    pub fn open(&mut self) -> String {
+        let replies = self
+            .bot
+            .handle(Event::action(&self.user, Action::Command(Command::Resume)));
+        self.render(&replies)
+    }
+
+    /// Handle one typed line; `None` means the person asked to quit.
+    pub fn input(&mut self, line: &str) -> Option<String> {
+        let line = line.trim();
+        if line.eq_ignore_ascii_case("quit") || line.eq_ignore_ascii_case("exit") {
+            return None;
+        }
+        let event = match line.parse::<usize>() {
+            Ok(n) if (1..=self.offers.len()).contains(&n) => {
+                Event::action(&self.user, self.offers[n - 1].action.clone())
+            }
+            _ => Event::text(&self.user, line),
+        };
+        let replies = self.bot.handle(event);
+        Some(self.render(&replies))
+    }
+
+    fn render(&mut self, replies: &[Reply]) -> String {
+        let mut out = String::new();
+        for reply in replies {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            match reply {
+                Reply::Message {
+                    text, awaits_text, ..
+                } => {
+                    out.push_str(text);
+                    out.push('\n');
+                    if *awaits_text {
+                        out.push_str("(type your answer)\n");
+                    }
+                }
+                Reply::Crisis(card) => {
+                    out.push_str(&card.plain_text());
+                    out.push('\n');
+                }
+                Reply::Export { json } => {
+                    out.push_str(json);
+                    out.push('\n');
+                }
+            }
+            let options = reply.options();
+            if !options.is_empty() {
+                self.offers = options.to_vec();
+                for (i, offer) in options.iter().enumerate() {
+                    out.push_str(&format!("  {}. {}\n", i + 1, offer.label));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Run a chat on stdin/stdout until EOF or `quit`.
+pub fn run(mut chat: TerminalChat) -> std::io::Result<()> {
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    let mut out = std::io::stdout().lock();
+    write!(out, "{}", chat.open())?;
+    if interactive {
+        writeln!(out, "\n(Type a number to choose, or `quit` to leave.)")?;
+    }
+    let mut input = stdin.lock();
+    let mut buffer = Vec::new();
+    loop {
+        if interactive {
+            write!(out, "\n> ")?;
+            out.flush()?;
+        }
+        buffer.clear();
+        if input.read_until(b'\n', &mut buffer)? == 0 {
+            break;
+        }
+        // Bytes that are not UTF-8 are replaced, never dropped: the rest is still scanned.
+        let line = String::from_utf8_lossy(&buffer);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match chat.input(&line) {
+            Some(text) => {
+                writeln!(out)?;
+                write!(out, "{text}")?;
+            }
+            None => break,
+        }
+    }
+    if interactive {
+        writeln!(out, "Take care.")?;
+    }
+    chat.bot().store().flush().map_err(std::io::Error::other)?;
+    Ok(())
+}

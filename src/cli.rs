@@ -1,0 +1,207 @@
+//! The command line: `chat`, `validate`, `graph`, `run`, `data export|erase`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use crate::bot::{Bot, BotOptions};
+use crate::bundle::Bundle;
+use crate::chat::{self, TERMINAL_USER, TerminalChat};
+use crate::config::Config;
+use crate::content::graph::{self, GraphFormat};
+use crate::store::{Store, UserId};
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "securebase",
+    version,
+    about = "A secure base for working on attachment difficulties: a Discord bot and its terminal chat."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: CliCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum CliCommand {
+    /// Chat with the bot in this terminal (no Discord token needed).
+    Chat {
+        /// Where saved progress lives (only written after you agree to saving).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Check every content file; prints `path:line:col: message` per problem.
+    Validate {
+        /// The content folder (default: the config's, or ./dialogues).
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+    },
+    /// Print a dialogue as a graph, for authors.
+    Graph {
+        dialogue_id: String,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+    },
+    /// Run the Discord bot.
+    Run {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Operator tools over the store.
+    Data {
+        #[command(subcommand)]
+        action: DataAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DataAction {
+    /// Print everything stored about a person as JSON.
+    Export {
+        /// The person's id as stored, e.g. `discord:1234` or `terminal:local`.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Erase every key of a person from the store.
+    Erase {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        CliCommand::Chat { data_dir, config } => {
+            let config = Config::load(config.as_deref())?;
+            // The chat's own output is the terminal; keep logs to warnings on stderr.
+            telemetry::init("warn", config.logging.format);
+            let bundle = load_bundle(&config.content.dir)?;
+            let data_dir = data_dir.unwrap_or(config.storage.data_dir.clone());
+            let store = open_store(&data_dir)?;
+            let bot = Bot::new(bundle, store, bot_options(&config));
+            let user = UserId::new(TERMINAL_USER)?;
+            chat::run(TerminalChat::new(bot, user))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Validate { dialogues } => {
+            let dir = dialogues.unwrap_or_else(|| Config::default().content.dir);
+            match Bundle::load(&dir) {
+                Ok(bundle) => {
+                    let count = bundle.library.dialogues().count();
+                    println!(
+                        "{}: {count} dialogues, risk lexicon and resources are valid",
+                        dir.display()
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(problems) => {
+                    for problem in &problems {
+                        println!("{problem}");
+                    }
+                    eprintln!("{} problem(s) found", problems.len());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        CliCommand::Graph {
+            dialogue_id,
+            format,
+            dialogues,
+        } => {
+            let dir = dialogues.unwrap_or_else(|| Config::default().content.dir);
+            let bundle = load_bundle(&dir)?;
+            let Some(dialogue) = bundle.library.get(&dialogue_id) else {
+                let known: Vec<_> = bundle.library.dialogues().map(|d| d.id.as_str()).collect();
+                bail!("no dialogue `{dialogue_id}`; known: {}", known.join(", "));
+            };
+            print!("{}", graph::render(dialogue, format));
+            Ok(ExitCode::SUCCESS)
+        }
+        CliCommand::Run { config } => {
+            let config = Config::load(config.as_deref())?;
+            telemetry::init(&config.logging.level, config.logging.format);
+            let bundle = load_bundle(&config.content.dir)?;
+            tracing::info!(
+                dialogues = bundle.library.dialogues().count(),
+                "content loaded"
+            );
+            bail!(
+                "configuration and content are valid, but the Discord adapter is not built yet; \
+                 use `securebase chat` to talk to the bot in the terminal"
+            )
+        }
+        CliCommand::Data { action } => {
+            let (user, data_dir, config, erase) = match action {
+                DataAction::Export {
+                    user,
+                    data_dir,
+                    config,
+                } => (user, data_dir, config, false),
+                DataAction::Erase {
+                    user,
+                    data_dir,
+                    config,
+                } => (user, data_dir, config, true),
+            };
+            let config = Config::load(config.as_deref())?;
+            let data_dir = data_dir.unwrap_or(config.storage.data_dir);
+            let store = open_store(&data_dir)?;
+            let user = UserId::new(user)?;
+            if erase {
+                let removed = store.erase(&user)?;
+                println!("erased {removed} record(s) of {user}");
+            } else {
+                println!("{}", serde_json::to_string_pretty(&store.export(&user)?)?);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn bot_options(config: &Config) -> BotOptions {
+    BotOptions {
+        default_region: config.safety.default_region.clone(),
+    }
+}
+
+fn load_bundle(dir: &Path) -> Result<Bundle> {
+    Bundle::load(dir).map_err(|problems| {
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!(
+            "the content in {} has {} problem(s); run `securebase validate` for the list:\n{}",
+            dir.display(),
+            problems.len(),
+            lines.join("\n")
+        )
+    })
+}
+
+fn open_store(dir: &Path) -> Result<Store> {
+    Store::open(dir).with_context(|| format!("cannot open the data store in {}", dir.display()))
+}

@@ -1,0 +1,226 @@
+//! `config.toml`: where data and content live, Discord connection, default region, logging.
+//!
+//! Every key has a default, so `securebase chat` runs with no file at all. A bad file is an error
+//! that names the key (serde reports unknown and mistyped keys with their line), never a panic.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use thiserror::Error;
+
+/// The Discord API's address (serenity's own default).
+pub const DISCORD_API_URL: &str = "https://discord.com";
+/// Where the bot token is read from; it is never stored in the config file.
+pub const TOKEN_ENV: &str = "DISCORD_TOKEN";
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub storage: StorageConfig,
+    pub content: ContentConfig,
+    pub discord: DiscordConfig,
+    pub safety: SafetyConfig,
+    pub logging: LoggingConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub data_dir: PathBuf,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("data"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContentConfig {
+    pub dir: PathBuf,
+}
+
+impl Default for ContentConfig {
+    fn default() -> Self {
+        Self {
+            dir: PathBuf::from("dialogues"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Base URL of a Discord-compatible API (a rate-limiting proxy or a test server).
+    pub api_url: String,
+    /// Register slash commands in this server only (instant, for testing).
+    pub guild_id: Option<u64>,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        Self {
+            api_url: DISCORD_API_URL.to_string(),
+            guild_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SafetyConfig {
+    /// Region code for crisis contacts when neither the person nor their server chose one.
+    pub default_region: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LoggingConfig {
+    /// A tracing filter: `error`, `warn`, `info`, `debug`, `trace`, or per-module directives.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LoggingConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".to_string(),
+            format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{col}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        col: usize,
+        message: String,
+    },
+}
+
+impl Config {
+    /// Load `path`, or the defaults when no path is given.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let invalid = |offset: usize, message: String| {
+            let (line, col) = crate::content::diagnostic::line_col(text, offset);
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                col,
+                message,
+            }
+        };
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            invalid(offset, e.message().trim().replace('\n', " "))
+        })?;
+        let key_at = |key: &str| text.find(key).unwrap_or(0);
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.logging.level) {
+            return Err(invalid(
+                key_at("level"),
+                format!(
+                    "logging.level: `{}` is not a log filter ({e}); use error, warn, info, debug or trace",
+                    config.logging.level
+                ),
+            ));
+        }
+        if !config.discord.api_url.starts_with("http://")
+            && !config.discord.api_url.starts_with("https://")
+        {
+            return Err(invalid(
+                key_at("api_url"),
+                format!(
+                    "discord.api_url: `{}` must start with http:// or https://",
+                    config.discord.api_url
+                ),
+            ));
+        }
+        if let Some(region) = &config.safety.default_region {
+            if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphabetic()) {
+                return Err(invalid(
+                    key_at("default_region"),
+                    format!(
+                        "safety.default_region: `{region}` should be a region code such as UK, US or INTL"
+                    ),
+                ));
+            }
+        }
+        Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("config.toml"), text)
+    }
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let config = parse("").unwrap();
+        assert_eq!(config.storage.data_dir, PathBuf::from("data"));
+        assert_eq!(config.discord.api_url, DISCORD_API_URL);
+    }
+
+    #[test]
+    fn shipped_example_parses() {
+        let text = include_str!("../config.example.toml");
+        parse(text).expect("config.example.toml is valid");
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = parse("[storage]\ndata_dir = \"x\"\ndatadir = \"y\"\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("datadir"), "{text}");
+        assert!(text.starts_with("config.toml:3:"), "{text}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let err = parse("[discord]\nguild_id = \"abc\"\n").unwrap_err();
+        assert!(err.to_string().contains("config.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_name_the_key() {
+        let err = parse("[logging]\nlevel = \"loud!!\"\n").unwrap_err();
+        assert!(err.to_string().contains("logging.level"), "{err}");
+        let err = parse("[discord]\napi_url = \"discord.com\"\n").unwrap_err();
+        assert!(err.to_string().contains("discord.api_url"), "{err}");
+        let err = parse("[safety]\ndefault_region = \"U K\"\n").unwrap_err();
+        assert!(err.to_string().contains("safety.default_region"), "{err}");
+    }
+}

@@ -1,0 +1,125 @@
+//! A dialogue drawn as a graph (Mermaid or Graphviz dot), so authors can see its shape.
+
+use std::fmt::Write;
+
+use super::dialogue::{Dialogue, NodeBody, Target};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
+}
+
+/// One edge: from a node to a node (or to another dialogue), with a label.
+struct Edge {
+    from: String,
+    to: String,
+    label: String,
+}
+
+fn edges(dialogue: &Dialogue) -> Vec<Edge> {
+    let mut out = Vec::new();
+    for node in dialogue.nodes() {
+        let mut push = |to: String, label: &str| {
+            out.push(Edge {
+                from: node.id.clone(),
+                to,
+                label: label.to_string(),
+            })
+        };
+        match &node.body {
+            NodeBody::Message { choices } => {
+                for choice in choices {
+                    match &choice.target {
+                        Target::Node(id) => push(id.clone(), &choice.label),
+                        Target::Dialogue(id) => push(format!("dialogue:{id}"), &choice.label),
+                        Target::Command(command) => {
+                            push(format!("command:{command:?}").to_lowercase(), &choice.label)
+                        }
+                    }
+                }
+            }
+            NodeBody::Input { next, .. } => push(next.clone(), "typed answer"),
+            NodeBody::Item { next, .. } => push(next.clone(), "answer"),
+            NodeBody::Branch { arms, otherwise } => {
+                for (i, (_, next)) in arms.iter().enumerate() {
+                    push(next.clone(), &format!("when #{}", i + 1));
+                }
+                push(otherwise.clone(), "otherwise");
+            }
+            NodeBody::Jump { dialogue } => push(format!("dialogue:{dialogue}"), "jump"),
+            NodeBody::End { offer } => {
+                for id in offer {
+                    push(format!("dialogue:{id}"), "offer");
+                }
+            }
+        }
+    }
+    out
+}
+
+fn node_label(body: &NodeBody, id: &str) -> String {
+    let kind = match body {
+        NodeBody::Message { .. } => "",
+        NodeBody::Input { .. } => " (input)",
+        NodeBody::Branch { .. } => " (branch)",
+        NodeBody::Item { .. } => " (item)",
+        NodeBody::Jump { .. } => " (jump)",
+        NodeBody::End { .. } => " (end)",
+    };
+    format!("{id}{kind}")
+}
+
+fn quote(text: &str) -> String {
+    text.replace('"', "'")
+}
+
+/// Render `dialogue` in `format`.
+pub fn render(dialogue: &Dialogue, format: GraphFormat) -> String {
+    let mut out = String::new();
+    let safe = |id: &str| id.replace(['-', ':'], "_");
+    match format {
+        GraphFormat::Mermaid => {
+            let _ = writeln!(out, "flowchart TD");
+            for node in dialogue.nodes() {
+                let _ = writeln!(
+                    out,
+                    "  {}[\"{}\"]",
+                    safe(&node.id),
+                    quote(&node_label(&node.body, &node.id))
+                );
+            }
+            for edge in edges(dialogue) {
+                let _ = writeln!(
+                    out,
+                    "  {} -->|\"{}\"| {}",
+                    safe(&edge.from),
+                    quote(&edge.label),
+                    safe(&edge.to)
+                );
+            }
+        }
+        GraphFormat::Dot => {
+            let _ = writeln!(out, "digraph \"{}\" {{", quote(&dialogue.id));
+            for node in dialogue.nodes() {
+                let _ = writeln!(
+                    out,
+                    "  \"{}\" [label=\"{}\"];",
+                    node.id,
+                    quote(&node_label(&node.body, &node.id))
+                );
+            }
+            for edge in edges(dialogue) {
+                let _ = writeln!(
+                    out,
+                    "  \"{}\" -> \"{}\" [label=\"{}\"];",
+                    edge.from,
+                    edge.to,
+                    quote(&edge.label)
+                );
+            }
+            let _ = writeln!(out, "}}");
+        }
+    }
+    out
+}

@@ -1,0 +1,7 @@
+//! Escalation: what the bot says when the scanner finds risk, and the contacts it gives.
+
+mod card;
+mod resources;
+
+pub use card::{CrisisCard, GROUNDING_DIALOGUE, crisis_card};
+pub use resources::{Contact, ContactKind, INTERNATIONAL, Region, Resources};

@@ -1,0 +1,19 @@
+//! securebase: a Discord bot that offers a secure base for working on attachment difficulties.
+//!
+//! The core ([`bot::Bot`]) is transport-free: adapters (the terminal [`chat`], and Discord) turn
+//! the outside world into [`bot::Event`]s and [`bot::Reply`]s. Every free-text message goes
+//! through the [`risk`] scanner before anything else; dialogues run on the pure [`engine`];
+//! people's data lives in the [`store`] only after they agree to saving.
+
+pub mod action;
+pub mod bot;
+pub mod bundle;
+pub mod chat;
+pub mod cli;
+pub mod config;
+pub mod content;
+pub mod crisis;
+pub mod engine;
+pub mod risk;
+pub mod store;
+pub mod telemetry;

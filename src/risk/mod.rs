@@ -1,0 +1,166 @@
+//! Risk detection: every free-text message is scanned here before anything else sees it.
+//!
+//! The scanner normalises the text, blanks out known idioms ("this homework is killing me"), and
+//! matches what is left against the lexicon's patterns in a single `RegexSet` pass. It is pure:
+//! no logging and no storage of the text it reads.
+
+mod lexicon;
+mod normalize;
+
+pub use lexicon::{Category, Level, Lexicon};
+pub use normalize::normalize;
+
+use std::path::Path;
+
+use regex::{Regex, RegexSet};
+use serde::Serialize;
+
+use crate::content::Diagnostic;
+
+/// The outcome of scanning one message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assessment {
+    pub level: Level,
+    pub categories: Vec<Category>,
+}
+
+impl Assessment {
+    pub fn none() -> Self {
+        Self {
+            level: Level::None,
+            categories: Vec::new(),
+        }
+    }
+
+    pub fn is_risk(&self) -> bool {
+        self.level != Level::None
+    }
+}
+
+/// A compiled lexicon, ready to scan messages.
+#[derive(Debug, Clone)]
+pub struct Scanner {
+    rules: RegexSet,
+    rule_meta: Vec<(Category, Level)>,
+    guards: RegexSet,
+    guard_patterns: Vec<Regex>,
+}
+
+impl Scanner {
+    /// Load and check the lexicon file at `path` (including its examples).
+    pub fn load(path: &Path) -> Result<Scanner, Vec<Diagnostic>> {
+        let lexicon = Lexicon::load(path)?;
+        Ok(Scanner::from_lexicon(&lexicon))
+    }
+
+    pub(crate) fn from_lexicon(lexicon: &Lexicon) -> Scanner {
+        let rule_patterns: Vec<&str> = lexicon.rules.iter().map(|r| r.pattern.as_str()).collect();
+        let guard_patterns: Vec<&str> = lexicon.guards.iter().map(|g| g.pattern.as_str()).collect();
+        // Each pattern compiled on its own when the lexicon loaded; together they compile too.
+        let build =
+            |patterns: &[&str]| RegexSet::new(patterns).unwrap_or_else(|_| RegexSet::empty());
+        Scanner {
+            rules: build(&rule_patterns),
+            rule_meta: lexicon
+                .rules
+                .iter()
+                .map(|r| (r.category, r.level))
+                .collect(),
+            guards: build(&guard_patterns),
+            guard_patterns: guard_patterns
+                .iter()
+                .filter_map(|p| Regex::new(p).ok())
+                .collect(),
+        }
+    }
+
+    /// Scan one message.
+    pub fn scan(&self, text: &str) -> Assessment {
+        let normalised = normalize(text);
+        let text = self.blank_guards(&normalised);
+        let mut level = Level::None;
+        let mut categories = Vec::new();
+        for index in self.rules.matches(&text).iter() {
+            let (category, rule_level) = self.rule_meta[index];
+            level = level.max(rule_level);
+            if !categories.contains(&category) {
+                categories.push(category);
+            }
+        }
+        categories.sort();
+        Assessment { level, categories }
+    }
+
+    /// Replace every idiom the guards recognise with spaces, so rules cannot match inside it.
+    fn blank_guards(&self, text: &str) -> String {
+        let hits = self.guards.matches(text);
+        if !hits.matched_any() {
+            return text.to_string();
+        }
+        let mut out = text.to_string();
+        for index in hits.iter() {
+            let ranges: Vec<_> = self.guard_patterns[index]
+                .find_iter(&out)
+                .map(|m| m.range())
+                .collect();
+            for range in ranges {
+                let blank = " ".repeat(range.len());
+                out.replace_range(range, &blank);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::SourceFile;
+
+    fn scanner(text: &str) -> Scanner {
+        let lexicon = Lexicon::parse(&SourceFile::new("lexicon.toml", text)).expect("valid");
+        Scanner::from_lexicon(&lexicon)
+    }
+
+    const SMALL: &str = r#"
+[[rule]]
+id = "kill-self"
+category = "suicide"
+level = "crisis"
+pattern = '\bkill (my ?self|me)\b'
+matches = ["I want to kill myself"]
+ignores = ["kill the process"]
+
+[[rule]]
+id = "cut"
+category = "self_harm"
+level = "concern"
+pattern = '\bhurt myself\b'
+matches = ["i might hurt myself"]
+
+[[guard]]
+id = "killing-me"
+pattern = '\b(homework|work|this|it)( is)? killing me\b'
+matches = ["this homework is killing me"]
+"#;
+
+    #[test]
+    fn finds_level_and_categories() {
+        let s = scanner(SMALL);
+        let a = s.scan("I want to KILL  myself and hurt myself");
+        assert_eq!(a.level, Level::Crisis);
+        assert_eq!(a.categories, vec![Category::Suicide, Category::SelfHarm]);
+        assert_eq!(s.scan("i might hurt myself").level, Level::Concern);
+        assert_eq!(s.scan("lovely weather"), Assessment::none());
+    }
+
+    #[test]
+    fn guards_blank_idioms_but_not_the_rest() {
+        let s = scanner(SMALL);
+        assert!(!s.scan("this homework is killing me").is_risk());
+        assert!(
+            s.scan("this homework is killing me and I want to kill myself")
+                .is_risk()
+        );
+    }
+}
