@@ -145,11 +145,11 @@ impl Config {
             invalid(offset, e.message().trim().replace('\n', " "))
         })?;
         let key_at = |key: &str| text.find(key).unwrap_or(0);
-        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.logging.level) {
+        if !is_log_filter(&config.logging.level) {
             return Err(invalid(
                 key_at("level"),
                 format!(
-                    "logging.level: `{}` is not a log filter ({e}); use error, warn, info, debug or trace",
+                    "logging.level: `{}` is not a log filter; use error, warn, info, debug or trace (or `module=level` pairs separated by commas)",
                     config.logging.level
                 ),
             ));
@@ -177,6 +177,24 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// `info`, or comma-separated `module=level` directives (a plain level may appear too).
+fn is_log_filter(filter: &str) -> bool {
+    const LEVELS: [&str; 6] = ["off", "error", "warn", "info", "debug", "trace"];
+    let is_level = |word: &str| LEVELS.contains(&word.trim().to_ascii_lowercase().as_str());
+    !filter.trim().is_empty()
+        && filter.split(',').all(|part| match part.split_once('=') {
+            Some((target, level)) => {
+                !target.trim().is_empty()
+                    && target
+                        .trim()
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+                    && is_level(level)
+            }
+            None => is_level(part),
+        })
 }
 
 #[cfg(test)]
@@ -212,6 +230,14 @@ mod tests {
     fn wrong_type_is_named() {
         let err = parse("[discord]\nguild_id = \"abc\"\n").unwrap_err();
         assert!(err.to_string().contains("config.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn log_filters() {
+        assert!(is_log_filter("info"));
+        assert!(is_log_filter("securebase=debug,serenity=warn"));
+        assert!(!is_log_filter("loud"));
+        assert!(!is_log_filter("x=loud"));
     }
 
     #[test]

@@ -1,1 +1,254 @@
+//! Core behaviour against the shipped content: scan first, consent, erase, idle forgetting.
 
+use std::path::Path;
+use std::sync::atomic::AtomicI64;
+
+use chrono::TimeZone;
+
+use super::*;
+
+fn bundle() -> Bundle {
+    Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues")).expect("content")
+}
+
+fn bot() -> Bot {
+    Bot::new(bundle(), Store::temporary().unwrap(), BotOptions::default())
+}
+
+fn alice() -> UserId {
+    UserId::new("test:alice").unwrap()
+}
+
+fn text_of(replies: &[Reply]) -> String {
+    replies
+        .iter()
+        .map(|r| match r {
+            Reply::Message { text, .. } => text.clone(),
+            Reply::Crisis(card) => card.plain_text(),
+            Reply::Export { json } => json.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn say(bot: &Bot, text: &str) -> Vec<Reply> {
+    bot.handle(Event::text(&alice(), text))
+}
+
+fn pick(bot: &Bot, replies: &[Reply], label: &str) -> Vec<Reply> {
+    let offer = replies
+        .iter()
+        .flat_map(|r| r.options())
+        .find(|o| o.label == label)
+        .unwrap_or_else(|| panic!("no option `{label}` in {replies:#?}"));
+    bot.handle(Event::action(&alice(), offer.action.clone()))
+}
+
+#[test]
+fn first_contact_greets_and_says_it_is_not_an_emergency_service() {
+    let bot = bot();
+    let replies = say(&bot, "menu");
+    let text = text_of(&replies);
+    assert!(text.contains("automated"));
+    assert!(text.contains("not an emergency service"));
+    assert!(replies.last().unwrap().options().len() >= 3);
+    // Only once.
+    assert!(!text_of(&say(&bot, "menu")).contains("automated self-help bot"));
+}
+
+#[test]
+fn a_crisis_message_is_answered_first_and_alone() {
+    let bot = bot();
+    let replies = say(&bot, "I want to kill myself");
+    assert_eq!(replies.len(), 1, "crisis card only, no greeting first");
+    let Reply::Crisis(card) = &replies[0] else {
+        panic!("expected a crisis card: {replies:?}")
+    };
+    let text = card.plain_text();
+    assert!(text.contains("findahelpline.com"));
+    assert!(text.contains("automated bot"));
+    assert!(
+        text.trim_end().ends_with("now."),
+        "ends with the emergency line"
+    );
+    assert!(
+        !text.contains("kill myself"),
+        "never repeats the person's words"
+    );
+    assert_eq!(bot.risk_counts()[0], (Category::Suicide, 1));
+}
+
+#[test]
+fn crisis_interrupts_an_input_node_and_the_text_is_never_saved() {
+    let bot = bot();
+    let replies = say(&bot, "consent");
+    let replies = pick(&bot, &replies, "Yes, save my progress");
+    assert!(text_of(&replies).contains("Saving is on"));
+    let mut replies = bot.handle(Event::action(
+        &alice(),
+        Action::Start {
+            dialogue: "grounding".into(),
+        },
+    ));
+    for label in ["Let's start", "Continue", "Continue", "Continue"] {
+        replies = pick(&bot, &replies, label);
+    }
+    assert!(matches!(
+        replies.last(),
+        Some(Reply::Message {
+            awaits_text: true,
+            ..
+        })
+    ));
+    let crisis = say(&bot, "i want to end my life");
+    assert!(matches!(crisis[0], Reply::Crisis(_)));
+    assert!(bot.store().notes(&alice()).unwrap().is_empty());
+    // The dialogue is still where it was.
+    let resumed = pick(&bot, &crisis, "Keep talking with me");
+    assert!(matches!(
+        resumed.last(),
+        Some(Reply::Message {
+            awaits_text: true,
+            ..
+        })
+    ));
+    let after = say(&bot, "the chair under me");
+    assert!(text_of(&after).contains("How do you feel"));
+    assert_eq!(
+        bot.store().notes(&alice()).unwrap()[0].text,
+        "the chair under me"
+    );
+}
+
+#[test]
+fn an_idiom_gets_no_crisis_reply() {
+    let bot = bot();
+    say(&bot, "menu");
+    let replies = say(&bot, "this homework is killing me");
+    assert!(replies.iter().all(|r| !matches!(r, Reply::Crisis(_))));
+    assert!(text_of(&replies).contains("didn't catch that"));
+}
+
+#[test]
+fn nothing_is_stored_before_consent() {
+    let bot = bot();
+    let replies = say(&bot, "menu");
+    let replies = pick(&bot, &replies, "Self-care: grounding with your senses");
+    pick(&bot, &replies, "Let's start");
+    assert!(!bot.store().holds_anything_of(&alice()).unwrap());
+}
+
+#[test]
+fn typing_a_label_picks_it() {
+    let bot = bot();
+    say(&bot, "menu");
+    let replies = say(&bot, "self-care: grounding with your senses");
+    assert!(text_of(&replies).contains("two minutes") || text_of(&replies).contains("senses"));
+}
+
+#[test]
+fn consent_saves_progress_and_withdrawal_erases_it() {
+    let bot = bot();
+    let replies = say(&bot, "menu");
+    let replies = pick(&bot, &replies, "Reflect: a short attachment check-in");
+    pick(&bot, &replies, "Start");
+    let replies = say(&bot, "consent");
+    pick(&bot, &replies, "Yes, save my progress");
+    let saved = bot
+        .store()
+        .session(&alice())
+        .unwrap()
+        .expect("session saved");
+    assert_eq!(saved.node, "q1");
+    assert!(bot.store().consent(&alice()).unwrap().is_some());
+
+    let replies = say(&bot, "consent");
+    let replies = pick(&bot, &replies, "Stop saving and delete");
+    assert!(text_of(&replies).contains("Saving is off"));
+    assert!(!bot.store().holds_anything_of(&alice()).unwrap());
+}
+
+#[test]
+fn forget_needs_confirmation_then_erases_everything() {
+    let bot = bot();
+    let replies = say(&bot, "consent");
+    pick(&bot, &replies, "Yes, save my progress");
+    let replies = say(&bot, "forget");
+    assert!(
+        bot.store().holds_anything_of(&alice()).unwrap(),
+        "not before confirming"
+    );
+    let replies = pick(&bot, &replies, "Yes, erase everything");
+    assert!(text_of(&replies).contains("erased"));
+    assert!(!bot.store().holds_anything_of(&alice()).unwrap());
+}
+
+#[test]
+fn export_returns_json_of_what_is_stored() {
+    let bot = bot();
+    let replies = say(&bot, "consent");
+    pick(&bot, &replies, "Yes, save my progress");
+    let replies = say(&bot, "export");
+    let json = replies
+        .iter()
+        .find_map(|r| match r {
+            Reply::Export { json } => Some(json.clone()),
+            _ => None,
+        })
+        .expect("export reply");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["user"], "test:alice");
+    assert!(value["consent"]["given_at"].is_string());
+}
+
+#[test]
+fn an_old_button_gets_an_explanation_not_an_error() {
+    let bot = bot();
+    say(&bot, "menu");
+    let replies = bot.handle(Event::action(
+        &alice(),
+        Action::Choose {
+            dialogue: "checkin".into(),
+            node: "q3".into(),
+            index: 0,
+        },
+    ));
+    assert!(text_of(&replies).contains("earlier step"));
+    assert!(!replies.last().unwrap().options().is_empty());
+}
+
+#[test]
+fn idle_in_memory_conversations_are_forgotten_on_tick() {
+    let now = Arc::new(AtomicI64::new(0));
+    let clock = now.clone();
+    let bot = bot().with_clock(move || {
+        Utc.timestamp_opt(1_800_000_000 + clock.load(Ordering::Relaxed), 0)
+            .unwrap()
+    });
+    say(&bot, "menu");
+    bot.handle(Event {
+        user: alice(),
+        kind: EventKind::Tick,
+    });
+    assert!(bot.remembers(&alice()));
+    now.store(IDLE_FORGET_AFTER.num_seconds() + 1, Ordering::Relaxed);
+    bot.handle(Event {
+        user: alice(),
+        kind: EventKind::Tick,
+    });
+    assert!(!bot.remembers(&alice()));
+}
+
+#[test]
+fn resources_use_the_default_region_and_end_with_emergency() {
+    let bot = Bot::new(
+        bundle(),
+        Store::temporary().unwrap(),
+        BotOptions {
+            default_region: Some("INTL".into()),
+        },
+    );
+    let text = text_of(&say(&bot, "resources"));
+    assert!(text.contains("findahelpline.com"));
+    assert!(text.contains("emergency"));
+}

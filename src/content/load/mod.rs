@@ -84,9 +84,7 @@ impl Library {
             match toml::from_str::<DialogueFile>(&source.text) {
                 Ok(file) => {
                     let mut check = FileCheck::new(source, &mut problems);
-                    if let Some(compiled) = check.run(&file) {
-                        checked.push(compiled);
-                    }
+                    checked.push(check.run(&file));
                 }
                 Err(e) => {
                     let span = e.span().unwrap_or(0..0);
@@ -140,13 +138,28 @@ fn toml_message(e: &toml::de::Error) -> String {
 /// The `id` of a file that failed to load, if it can be read at all, so references to it are
 /// not reported a second time.
 fn lenient_id(text: &str) -> Option<String> {
-    let table: toml::Table = toml::from_str(text).ok()?;
-    table.get("id")?.as_str().map(str::to_string)
+    if let Ok(table) = toml::from_str::<toml::Table>(text) {
+        return table.get("id")?.as_str().map(str::to_string);
+    }
+    // Unparseable: look for a top-level `id = "..."` line before the first table header.
+    text.lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with('['))
+        .find_map(|line| {
+            let value = line
+                .strip_prefix("id")?
+                .trim_start()
+                .strip_prefix('=')?
+                .trim();
+            Some(value.trim_matches('"').to_string())
+        })
 }
 
 /// A dialogue that passed its own file's checks, with what must still be checked across files.
 struct Checked {
-    dialogue: Dialogue,
+    id: String,
+    /// `None` when the file has problems of its own (already reported).
+    dialogue: Option<Dialogue>,
     source: SourceFile,
     id_span: Range<usize>,
     /// Other dialogues this one names, with where it names them.
@@ -161,17 +174,17 @@ fn link(
 ) -> BTreeMap<String, Dialogue> {
     let mut by_id: BTreeMap<String, Checked> = BTreeMap::new();
     for item in checked {
-        if let Some(first) = by_id.get(&item.dialogue.id) {
+        if let Some(first) = by_id.get(&item.id) {
             problems.push(item.source.at(
                 item.id_span.clone(),
                 format!(
                     "dialogue id `{}` is already used by {}",
-                    item.dialogue.id,
+                    item.id,
                     first.source.path.display()
                 ),
             ));
         } else {
-            by_id.insert(item.dialogue.id.clone(), item);
+            by_id.insert(item.id.clone(), item);
         }
     }
     for item in by_id.values() {
@@ -196,7 +209,7 @@ fn link(
     }
     by_id
         .into_iter()
-        .map(|(id, item)| (id, item.dialogue))
+        .filter_map(|(id, item)| Some((id, item.dialogue?)))
         .collect()
 }
 
@@ -238,7 +251,7 @@ impl<'a> FileCheck<'a> {
         }
     }
 
-    fn run(&mut self, file: &DialogueFile) -> Option<Checked> {
+    fn run(&mut self, file: &DialogueFile) -> Checked {
         self.check_id(&file.id, "dialogue id");
         self.check_short_text(&file.title, "title", limits::MAX_TITLE_LEN);
         self.check_short_text(
@@ -314,10 +327,16 @@ impl<'a> FileCheck<'a> {
                 nodes.push(node);
             }
         }
+        let mut checked = Checked {
+            id: file.id.get_ref().clone(),
+            dialogue: None,
+            id_span: file.id.span(),
+            source: self.source.clone(),
+            references,
+        };
         if !self.clean() {
-            return None;
+            return checked;
         }
-
         let dialogue = Dialogue::new(
             DialogueHeader {
                 id: file.id.get_ref().clone(),
@@ -351,15 +370,10 @@ impl<'a> FileCheck<'a> {
                 }
             }
         }
-        if !self.clean() {
-            return None;
+        if self.clean() {
+            checked.dialogue = Some(dialogue);
         }
-        Some(Checked {
-            id_span: file.id.span(),
-            source: self.source.clone(),
-            references,
-            dialogue,
-        })
+        checked
     }
 
     fn check_short_text(&mut self, text: &Spanned<String>, what: &str, max: usize) {
@@ -1023,3 +1037,6 @@ fn shorten(text: &str) -> String {
     }
     short
 }
+
+#[cfg(test)]
+mod tests;
