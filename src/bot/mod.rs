@@ -196,7 +196,12 @@ impl Bot {
         match action {
             Action::Command(command) => return self.command_for(user, person, command),
             Action::Start { dialogue } => {
-                let result = engine::start(library, &dialogue, self.seed(user));
+                let result = engine::start_after(
+                    library,
+                    &dialogue,
+                    self.seed(user),
+                    person.session.as_ref(),
+                );
                 self.apply_turn(user, person, result, &mut replies);
             }
             Action::Choose {

@@ -7,8 +7,8 @@ pub const MAX_MESSAGE_LEN: usize = 2000;
 pub const MAX_LABEL_LEN: usize = 80;
 /// A select menu holds at most 25 options (and 5 rows of 5 buttons make 25 too).
 pub const MAX_CHOICES: usize = 25;
-/// Titles are shown as select-menu option labels (100 characters).
-pub const MAX_TITLE_LEN: usize = 100;
+/// Titles become button labels when an end node offers the dialogue (80 characters).
+pub const MAX_TITLE_LEN: usize = MAX_LABEL_LEN;
 /// Descriptions are shown as select-menu option descriptions (100 characters).
 pub const MAX_DESCRIPTION_LEN: usize = 100;
 /// Dialogue and node ids: short enough that owner, dialogue, node and choice fit in a custom_id.

@@ -42,6 +42,9 @@ pub struct Turn {
     pub session: Session,
     pub prompt: Prompt,
     pub notes: Vec<Note>,
+    /// Every node entered during the step, as `dialogue/node`, including branches and jumps
+    /// passed through on the way (for coverage reports and debugging; never shown).
+    pub path: Vec<String>,
     /// Short messages about the step itself (e.g. content changed, so the dialogue restarted).
     pub notices: Vec<String>,
 }
@@ -69,11 +72,25 @@ pub const CONTENT_CHANGED_NOTICE: &str = "This conversation was updated since yo
 
 /// Start `dialogue` from its start node.
 pub fn start(library: &Library, dialogue: &str, seed: u64) -> Result<Turn, EngineError> {
+    start_after(library, dialogue, seed, None)
+}
+
+/// Start `dialogue` fresh, keeping the visit counts of the `previous` session so text
+/// variations move on ("Back at the menu") rather than repeating the first visit's text.
+pub fn start_after(
+    library: &Library,
+    dialogue: &str,
+    seed: u64,
+    previous: Option<&Session>,
+) -> Result<Turn, EngineError> {
     let start = &library
         .get(dialogue)
         .ok_or_else(|| EngineError::UnknownDialogue(dialogue.to_string()))?
         .start;
-    let session = Session::new(dialogue, start, seed);
+    let mut session = Session::new(dialogue, start, seed);
+    if let Some(previous) = previous {
+        session.visits = previous.visits.clone();
+    }
     enter(library, session, Vec::new(), Vec::new())
 }
 
@@ -84,6 +101,7 @@ pub fn current(library: &Library, session: &Session) -> Result<Turn, EngineError
             prompt: prompt(library, session, node, 0),
             session: session.clone(),
             notes: Vec::new(),
+            path: Vec::new(),
             notices: Vec::new(),
         }),
         None => restart(library, session),
@@ -197,6 +215,7 @@ fn enter(
     notes: Vec<Note>,
     notices: Vec<String>,
 ) -> Result<Turn, EngineError> {
+    let mut path = Vec::new();
     for _ in 0..MAX_AUTOMATIC_STEPS {
         let dialogue = library
             .get(&session.dialogue)
@@ -204,6 +223,7 @@ fn enter(
         let Some(node) = dialogue.node(&session.node) else {
             return restart(library, &session);
         };
+        path.push(session.visit_key());
         match &node.body {
             NodeBody::Branch { arms, otherwise } => {
                 let target = arms
@@ -221,6 +241,7 @@ fn enter(
                     prompt: prompt(library, &session, node, visit),
                     session,
                     notes,
+                    path,
                     notices,
                 });
             }

@@ -88,14 +88,20 @@ impl Library {
                 }
                 Err(e) => {
                     let span = e.span().unwrap_or(0..0);
-                    problems.push(source.at(span, toml_message(&e)));
+                    let message =
+                        toml_message(&e, &source.text[..span.start.min(source.text.len())]);
+                    problems.push(source.at(span, message));
                 }
             }
             if problems.len() > before {
                 broken.extend(lenient_id(&source.text));
             }
         }
-        let dialogues = link(checked, &broken, &mut problems);
+        let root = sources
+            .first()
+            .and_then(|s| s.path.parent())
+            .map_or_else(|| PathBuf::from("dialogues"), Path::to_path_buf);
+        let dialogues = link(checked, &broken, &root, &mut problems);
         if problems.is_empty() {
             Ok(Library { dialogues })
         } else {
@@ -124,12 +130,22 @@ fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> 
 }
 
 /// serde's messages name the field; drop toml's own multi-line excerpt, we give line and column.
-fn toml_message(e: &toml::de::Error) -> String {
+/// `before` is the file's text up to the error, to tell whether it sits in a choice or branch.
+fn toml_message(e: &toml::de::Error, before: &str) -> String {
     let message = e.message().trim().replace('\n', " ");
-    if message.starts_with("unknown field") {
+    let last_header = before
+        .lines()
+        .map(str::trim)
+        .rfind(|line| line.starts_with('['))
+        .unwrap_or("");
+    let in_sub_table =
+        last_header.starts_with("[[node.choice]]") || last_header.starts_with("[[node.when]]");
+    if message.starts_with("unknown field") && in_sub_table {
         format!(
             "{message}. Note: keys written after a [[node.choice]] or [[node.when]] line belong to that choice or branch; put the node's own keys above them"
         )
+    } else if message.starts_with("unknown field") {
+        message
     } else {
         format!("this file is not valid: {message}")
     }
@@ -170,6 +186,7 @@ struct Checked {
 fn link(
     checked: Vec<Checked>,
     broken: &BTreeSet<String>,
+    root: &Path,
     problems: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, Dialogue> {
     let mut by_id: BTreeMap<String, Checked> = BTreeMap::new();
@@ -199,7 +216,7 @@ fn link(
     }
     if !by_id.contains_key(MENU_DIALOGUE) && !broken.contains(MENU_DIALOGUE) {
         problems.push(Diagnostic {
-            path: PathBuf::from("dialogues"),
+            path: root.to_path_buf(),
             line: 1,
             col: 1,
             message: format!(
@@ -411,7 +428,7 @@ impl<'a> FileCheck<'a> {
                 self.report(
                     spec.id.span(),
                     format!(
-                        "node `{}` is a {} node, which cannot have `{name}`",
+                        "node `{}` is {} node, which cannot have `{name}`",
                         spec.id.get_ref(),
                         kind_name(kind)
                     ),
@@ -431,7 +448,7 @@ impl<'a> FileCheck<'a> {
             self.report(
                 spec.id.span(),
                 format!(
-                    "node `{}` is a {} node and needs `{name}`",
+                    "node `{}` is {} node and needs `{name}`",
                     spec.id.get_ref(),
                     kind_name(kind)
                 ),
@@ -835,6 +852,14 @@ impl<'a> FileCheck<'a> {
                 }
             }
         };
+        if matches!(target, Target::Command(_)) {
+            for table in [&spec.set, &spec.add].into_iter().flatten() {
+                self.report(
+                    table.span(),
+                    "`set` and `add` do nothing on a choice with `command` (it leaves the dialogue); remove them",
+                );
+            }
+        }
         let condition = spec.condition.as_ref().and_then(|c| self.condition(c));
         let mut effects = Vec::new();
         for (table, make) in [
@@ -1019,14 +1044,15 @@ impl<'a> FileCheck<'a> {
     }
 }
 
+/// The kind with its article, as messages use it: "a message", "an item".
 fn kind_name(kind: NodeKind) -> &'static str {
     match kind {
-        NodeKind::Message => "message",
-        NodeKind::Input => "input",
-        NodeKind::Branch => "branch",
-        NodeKind::Item => "item",
-        NodeKind::Jump => "jump",
-        NodeKind::End => "end",
+        NodeKind::Message => "a message",
+        NodeKind::Input => "an input",
+        NodeKind::Branch => "a branch",
+        NodeKind::Item => "an item",
+        NodeKind::Jump => "a jump",
+        NodeKind::End => "an end",
     }
 }
 

@@ -270,6 +270,22 @@ fn choice_with_two_targets_or_none() {
 }
 
 #[test]
+fn effects_on_a_command_choice_are_refused() {
+    let text = file(
+        "[[node]]\nid = \"a\"\ntext = \"Hi\"\n  [[node.choice]]\n  label = \"Go\"\n  command = \"menu\"\n  set = { n = 1 }\n",
+    );
+    assert_one(&text, 11, "do nothing on a choice with `command`");
+}
+
+#[test]
+fn misspelt_top_level_key_gets_no_sub_table_hint() {
+    let found = problems(&format!("titel = \"x\"\n{HEAD}"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("unknown field `titel`"), "{found:?}");
+    assert!(!found[0].contains("belong to that choice"), "{found:?}");
+}
+
+#[test]
 fn unknown_command() {
     let text = file(
         "[[node]]\nid = \"a\"\ntext = \"Hi\"\n  [[node.choice]]\n  label = \"Go\"\n  command = \"dance\"\n",
@@ -306,7 +322,7 @@ fn unknown_dialogue_reference() {
 #[test]
 fn field_that_does_not_fit_the_kind() {
     let text = file("[[node]]\nid = \"a\"\nkind = \"end\"\ntext = \"Hi\"\nscale = \"anxiety\"\n");
-    assert_one(&text, 6, "cannot have `scale`");
+    assert_one(&text, 6, "is an end node, which cannot have `scale`");
 }
 
 #[test]
@@ -413,6 +429,11 @@ fn missing_menu_dialogue() {
     )];
     let found = Library::from_sources(&sources).unwrap_err();
     assert!(found[0].message.contains("main menu"));
+    assert_eq!(
+        found[0].path,
+        PathBuf::from(""),
+        "the folder the files came from"
+    );
 }
 
 #[test]
