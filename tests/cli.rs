@@ -1,0 +1,259 @@
+//! The `securebase` binary end to end: chat over a pipe, validate, graph, run, data tools.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn securebase(args: &[&str], cwd: &Path, stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_securebase"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("RUST_LOG")
+        .env_remove("DISCORD_TOKEN")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin)
+        .expect("write stdin");
+    child.wait_with_output().expect("binary finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn chat(input: &str) -> (Output, tempfile::TempDir) {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("db");
+    let output = securebase(
+        &["chat", "--data-dir", dir.to_str().unwrap()],
+        &root(),
+        input.as_bytes(),
+    );
+    (output, data)
+}
+
+#[test]
+fn piped_crisis_message_shows_resources() {
+    let (output, _data) = chat("I want to kill myself\n");
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("findahelpline.com"), "{text}");
+    assert!(text.contains("automated bot"), "{text}");
+}
+
+#[test]
+fn piped_idiom_gets_no_crisis_reply() {
+    let (output, _data) = chat("this homework is killing me\n");
+    assert!(output.status.success());
+    assert!(
+        !stdout(&output).contains("findahelpline"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn invalid_utf8_is_still_scanned() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("db");
+    let output = securebase(
+        &["chat", "--data-dir", dir.to_str().unwrap()],
+        &root(),
+        b"\xff\xfe i want to kill myself\n",
+    );
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("findahelpline.com"));
+}
+
+#[test]
+fn quit_ends_the_chat_and_nothing_is_stored_without_consent() {
+    let (output, data) = chat("1\n1\n7\nquit\n2\n");
+    assert!(output.status.success());
+    assert!(stdout(&output).contains("2 of 4"));
+    assert!(
+        !stdout(&output).contains("3 of 4"),
+        "input after quit was read"
+    );
+    let dir = data.path().join("db");
+    let export = securebase(
+        &[
+            "data",
+            "export",
+            "--user",
+            "terminal:local",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        &root(),
+        b"",
+    );
+    assert!(export.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert!(
+        json["consent"].is_null() && json["session"].is_null(),
+        "{json}"
+    );
+}
+
+#[test]
+fn consent_then_operator_export_and_erase() {
+    let (output, data) = chat("1\n1\nconsent\n1\n");
+    assert!(output.status.success());
+    let dir = data.path().join("db");
+    let dir = dir.to_str().unwrap();
+    let export = securebase(
+        &[
+            "data",
+            "export",
+            "--user",
+            "terminal:local",
+            "--data-dir",
+            dir,
+        ],
+        &root(),
+        b"",
+    );
+    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(json["session"]["node"], "q1");
+    let erase = securebase(
+        &[
+            "data",
+            "erase",
+            "--user",
+            "terminal:local",
+            "--data-dir",
+            dir,
+        ],
+        &root(),
+        b"",
+    );
+    assert!(erase.status.success());
+    assert!(stdout(&erase).contains("erased"));
+    let export = securebase(
+        &[
+            "data",
+            "export",
+            "--user",
+            "terminal:local",
+            "--data-dir",
+            dir,
+        ],
+        &root(),
+        b"",
+    );
+    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert!(json["consent"].is_null() && json["session"].is_null());
+}
+
+#[test]
+fn validate_accepts_the_shipped_content() {
+    let output = securebase(&["validate"], &root(), b"");
+    assert!(output.status.success(), "{}", stdout(&output));
+}
+
+#[test]
+fn validate_reports_a_broken_file_with_path_and_line() {
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("dialogues"), copy.path());
+    let grounding = copy.path().join("grounding.toml");
+    let text = std::fs::read_to_string(&grounding).unwrap();
+    std::fs::write(
+        &grounding,
+        text.replace("next = \"hear\"", "next = \"heer\""),
+    )
+    .unwrap();
+    std::fs::write(
+        copy.path().join("broken.toml"),
+        "id = \"broken\"\ntitle = \"x\n",
+    )
+    .unwrap();
+    let output = securebase(
+        &["validate", "--dialogues", copy.path().to_str().unwrap()],
+        &root(),
+        b"",
+    );
+    assert!(!output.status.success());
+    let text = stdout(&output);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].contains("broken.toml:2:"), "{text}");
+    assert!(
+        lines[1].contains("grounding.toml:") && lines[1].contains("`heer`"),
+        "{text}"
+    );
+    for line in lines {
+        let mut parts = line.rsplit(".toml:").next().unwrap().splitn(3, ':');
+        assert!(
+            parts.next().unwrap().parse::<usize>().is_ok(),
+            "line number in {line}"
+        );
+        assert!(
+            parts.next().unwrap().parse::<usize>().is_ok(),
+            "column in {line}"
+        );
+    }
+}
+
+#[test]
+fn graph_prints_mermaid_and_dot() {
+    let mermaid = securebase(&["graph", "checkin"], &root(), b"");
+    assert!(mermaid.status.success());
+    let text = stdout(&mermaid);
+    assert!(text.starts_with("flowchart TD"));
+    assert!(text.contains("result -->|\"otherwise\"| secure"), "{text}");
+    let dot = securebase(&["graph", "grounding", "--format", "dot"], &root(), b"");
+    assert!(stdout(&dot).contains("\"same\" -> \"breathe\" [label=\"Once more\"];"));
+    let unknown = securebase(&["graph", "nope"], &root(), b"");
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("known: checkin"));
+}
+
+#[test]
+fn run_explains_the_adapter_is_not_built_yet() {
+    let output = securebase(&["run"], &root(), b"");
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(err.contains("Discord adapter is not built yet"), "{err}");
+}
+
+#[test]
+fn bad_config_names_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[storage]\ndata_dir = \"x\"\n[logging]\nlevle = \"info\"\n",
+    )
+    .unwrap();
+    let output = securebase(&["run", "--config", config.to_str().unwrap()], &root(), b"");
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("config.toml:4:") && err.contains("levle"),
+        "{err}"
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
