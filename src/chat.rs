@@ -72,14 +72,14 @@ impl TerminalChat {
                 Reply::Message {
                     text, awaits_text, ..
                 } => {
-                    out.push_str(text);
+                    out.push_str(&plain(text));
                     out.push('\n');
                     if *awaits_text {
                         out.push_str("(type your answer)\n");
                     }
                 }
                 Reply::Crisis(card) => {
-                    out.push_str(&card.plain_text());
+                    out.push_str(&plain(&card.plain_text()));
                     out.push('\n');
                 }
                 Reply::Export { json } => {
@@ -97,6 +97,11 @@ impl TerminalChat {
         }
         out
     }
+}
+
+/// Discord's `**bold**` markers mean nothing in a terminal; drop them, keep the words.
+fn plain(text: &str) -> String {
+    text.replace("**", "")
 }
 
 /// Run a chat on stdin/stdout until EOF or `quit`.

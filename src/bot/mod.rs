@@ -304,17 +304,18 @@ impl Bot {
                 },
             ),
             Command::Resume => self.current_prompt(user, person),
-            Command::Help => vec![self.remember(
-                person,
-                Reply::with_options(
-                    texts::HELP,
-                    vec![
-                        menu(),
-                        Offer::command("Talk to someone now", Command::Resources),
-                        Offer::command("Privacy", Command::Privacy),
-                    ],
-                ),
-            )],
+            Command::Help => {
+                let mut options = Vec::new();
+                if person.session.is_some() {
+                    options.push(Offer::command("Continue where I was", Command::Resume));
+                }
+                options.extend([
+                    menu(),
+                    Offer::command("Talk to someone now", Command::Resources),
+                    Offer::command("Privacy", Command::Privacy),
+                ]);
+                vec![self.remember(person, Reply::with_options(texts::HELP, options))]
+            }
             Command::Privacy => {
                 let toggle = if person.saving {
                     Offer::command("Turn saving off", Command::ConsentWithdraw)
