@@ -62,6 +62,9 @@ impl TerminalChat {
         Some(self.render(&replies))
     }
 
+    /// Text for `replies`. The numbered choices become those of the last reply, so a number
+    /// never reaches back to buttons of an earlier step (an input step has none: digits typed
+    /// there are the answer).
     fn render(&mut self, replies: &[Reply]) -> String {
         let mut out = String::new();
         for reply in replies {
@@ -87,13 +90,12 @@ impl TerminalChat {
                     out.push('\n');
                 }
             }
-            let options = reply.options();
-            if !options.is_empty() {
-                self.offers = options.to_vec();
-                for (i, offer) in options.iter().enumerate() {
-                    out.push_str(&format!("  {}. {}\n", i + 1, offer.label));
-                }
+            for (i, offer) in reply.options().iter().enumerate() {
+                out.push_str(&format!("  {}. {}\n", i + 1, offer.label));
             }
+        }
+        if let Some(last) = replies.last() {
+            self.offers = last.options().to_vec();
         }
         out
     }

@@ -37,7 +37,7 @@ enum CliCommand {
     },
     /// Check every content file; prints `path:line:col: message` per problem.
     Validate {
-        /// The content folder (default: the config's, or ./dialogues).
+        /// The content folder (default: ./dialogues).
         #[arg(long)]
         dialogues: Option<PathBuf>,
     },
@@ -101,7 +101,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = Config::load(config.as_deref())?;
             // The chat's own output is the terminal; keep logs to warnings on stderr.
             telemetry::init("warn", config.logging.format);
-            let bundle = load_bundle(&config.content.dir)?;
+            let bundle = load_for(&config)?;
             let data_dir = data_dir.unwrap_or(config.storage.data_dir.clone());
             let store = open_store(&data_dir)?;
             let bot = Bot::new(bundle, store, bot_options(&config));
@@ -146,7 +146,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         CliCommand::Run { config } => {
             let config = Config::load(config.as_deref())?;
             telemetry::init(&config.logging.level, config.logging.format);
-            let bundle = load_bundle(&config.content.dir)?;
+            let bundle = load_for(&config)?;
             tracing::info!(
                 dialogues = bundle.library.dialogues().count(),
                 "content loaded"
@@ -188,6 +188,25 @@ fn bot_options(config: &Config) -> BotOptions {
     BotOptions {
         default_region: config.safety.default_region.clone(),
     }
+}
+
+/// Load the content and check the config's references into it (the default region).
+fn load_for(config: &Config) -> Result<Bundle> {
+    let bundle = load_bundle(&config.content.dir)?;
+    if let Some(region) = &config.safety.default_region {
+        if !bundle.resources.knows(region) {
+            let known: Vec<&str> = bundle
+                .resources
+                .regions()
+                .map(|r| r.code.as_str())
+                .collect();
+            bail!(
+                "safety.default_region: `{region}` is not a region in the crisis resources (known: {})",
+                known.join(", ")
+            );
+        }
+    }
+    Ok(bundle)
 }
 
 fn load_bundle(dir: &Path) -> Result<Bundle> {

@@ -144,10 +144,10 @@ impl Config {
             let offset = e.span().map_or(0, |s| s.start);
             invalid(offset, e.message().trim().replace('\n', " "))
         })?;
-        let key_at = |key: &str| text.find(key).unwrap_or(0);
+        let key_at = |section: &str, key: &str| key_offset(text, section, key);
         if !is_log_filter(&config.logging.level) {
             return Err(invalid(
-                key_at("level"),
+                key_at("logging", "level"),
                 format!(
                     "logging.level: `{}` is not a log filter; use error, warn, info, debug or trace (or `module=level` pairs separated by commas)",
                     config.logging.level
@@ -158,7 +158,7 @@ impl Config {
             && !config.discord.api_url.starts_with("https://")
         {
             return Err(invalid(
-                key_at("api_url"),
+                key_at("discord", "api_url"),
                 format!(
                     "discord.api_url: `{}` must start with http:// or https://",
                     config.discord.api_url
@@ -168,7 +168,7 @@ impl Config {
         if let Some(region) = &config.safety.default_region {
             if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphabetic()) {
                 return Err(invalid(
-                    key_at("default_region"),
+                    key_at("safety", "default_region"),
                     format!(
                         "safety.default_region: `{region}` should be a region code such as UK, US or INTL"
                     ),
@@ -177,6 +177,27 @@ impl Config {
         }
         Ok(config)
     }
+}
+
+/// Byte offset of `key = ...` inside `[section]` (comments and other sections skipped), so a
+/// semantic error points at the right line; 0 if not found.
+fn key_offset(text: &str, section: &str, key: &str) -> usize {
+    let mut offset = 0;
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            current = name.trim().to_string();
+        } else if current == section
+            && trimmed
+                .strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return offset + (line.len() - line.trim_start().len());
+        }
+        offset += line.len();
+    }
+    0
 }
 
 /// `info`, or comma-separated `module=level` directives (a plain level may appear too).
@@ -230,6 +251,13 @@ mod tests {
     fn wrong_type_is_named() {
         let err = parse("[discord]\nguild_id = \"abc\"\n").unwrap_err();
         assert!(err.to_string().contains("config.toml:2:"), "{err}");
+    }
+
+    #[test]
+    fn semantic_errors_point_at_the_key_not_a_comment() {
+        let text = "# the log level is set below\n[storage]\ndata_dir = \"level\"\n[logging]\n  level = \"loud\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        assert!(err.starts_with("config.toml:5:3:"), "{err}");
     }
 
     #[test]

@@ -257,3 +257,49 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn unknown_default_region_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[safety]\ndefault_region = \"UKK\"\n").unwrap();
+    let output = securebase(
+        &["chat", "--config", config.to_str().unwrap()],
+        &root(),
+        b"",
+    );
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("safety.default_region") && err.contains("UKK"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_number_typed_at_a_free_text_step_is_the_answer_not_an_old_button() {
+    // privacy -> continue -> at the input step type "1": an old "Turn saving off" must not run.
+    let (output, data) = chat("consent\n1\nmenu\n2\n1\n1\n1\n1\nprivacy\ncontinue\n1\n");
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("How do you feel now"), "{text}");
+    let dir = data.path().join("db");
+    let export = securebase(
+        &[
+            "data",
+            "export",
+            "--user",
+            "terminal:local",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        &root(),
+        b"",
+    );
+    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert!(
+        json["consent"].is_object(),
+        "saving must still be on: {json}"
+    );
+    assert_eq!(json["notes"][0]["text"], "1");
+}

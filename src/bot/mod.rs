@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::action::{Action, Command, Offer};
 use crate::bundle::Bundle;
 use crate::content::MENU_DIALOGUE;
-use crate::crisis::{ContactKind, GROUNDING_DIALOGUE, crisis_card};
+use crate::crisis::{GROUNDING_DIALOGUE, crisis_card, resources_message};
 use crate::engine::{self, EngineError, Input, Session, Turn};
 use crate::risk::{Assessment, Category};
 use crate::store::{
@@ -240,11 +240,13 @@ impl Bot {
             Err(e) => {
                 tracing::error!(error = %e, "dialogue step failed; back to the menu");
                 person.session = None;
-                let menu = engine::start(&self.bundle.library, MENU_DIALOGUE, self.seed(user));
-                if let Ok(turn) = menu {
-                    replies.push(Reply::text(
-                        "Something went wrong with that conversation, so here is the menu.",
-                    ));
+                replies.push(Reply::with_options(
+                    texts::DIALOGUE_FAILED,
+                    vec![Offer::command("Talk to someone now", Command::Resources)],
+                ));
+                if let Ok(turn) =
+                    engine::start(&self.bundle.library, MENU_DIALOGUE, self.seed(user))
+                {
                     self.apply_turn(user, person, Ok(turn), replies);
                 }
                 return;
@@ -317,11 +319,13 @@ impl Bot {
                 vec![self.remember(person, Reply::with_options(texts::HELP, options))]
             }
             Command::Privacy => {
-                let toggle = if person.saving {
-                    Offer::command("Turn saving off", Command::ConsentWithdraw)
+                // Either way it goes through `consent`, which asks before changing anything.
+                let label = if person.saving {
+                    "Turn saving off"
                 } else {
-                    Offer::command("Turn saving on", Command::Consent)
+                    "Turn saving on"
                 };
+                let toggle = Offer::command(label, Command::Consent);
                 vec![self.remember(
                     person,
                     Reply::with_options(
@@ -407,7 +411,7 @@ impl Bot {
                 vec![self.remember(
                     person,
                     Reply::with_options(
-                        self.resources_text(region.as_deref()),
+                        resources_message(&self.bundle.resources, region.as_deref()),
                         vec![Offer::command("Continue", Command::Resume), menu()],
                     ),
                 )]
@@ -445,30 +449,6 @@ impl Bot {
             }
             Err(e) => vec![self.storage_failed(&e)],
         }
-    }
-
-    fn resources_text(&self, region: Option<&str>) -> String {
-        let resources = &self.bundle.resources;
-        let region = resources.region(region);
-        let mut text = String::from(texts::RESOURCES_INTRO);
-        text.push('\n');
-        let local = region.contacts.iter().filter(|c| {
-            matches!(
-                c.kind,
-                ContactKind::CrisisLine | ContactKind::TextLine | ContactKind::DomesticViolence
-            )
-        });
-        let directory = resources
-            .region(Some(crate::crisis::INTERNATIONAL))
-            .contacts_of(ContactKind::Directory);
-        for contact in local.chain(directory) {
-            text.push_str(&format!("\n• {}: {}", contact.name, contact.reach));
-        }
-        text.push_str(&format!(
-            "\n\nIf you are in immediate danger, call {} now.",
-            region.emergency
-        ));
-        text
     }
 
     fn storage_failed(&self, error: &StoreError) -> Reply {

@@ -40,14 +40,13 @@ pub const NOT_UNDERSTOOD: &str = "I didn't catch that. Pick one of the options (
 pub const STALE_CHOICE: &str =
     "That choice belongs to an earlier step, so I can't use it now. Here is where you are:";
 
+pub const DIALOGUE_FAILED: &str = "Something went wrong with that conversation on my side. If you need someone to talk to, the button below shows who you can reach right now.";
+
 pub const SAVE_FAILED: &str = "I couldn't save this step, so it may not be there next time. The conversation itself carries on.";
 
 pub const UNREADABLE_PROGRESS: &str = "I couldn't read your saved progress, so we'll start fresh. The unreadable record was kept aside, and `export` or `forget` still include it.";
 
 pub const EXPORT_INTRO: &str = "Here is everything I have stored about you, as JSON.";
-
-pub const RESOURCES_INTRO: &str =
-    "If you'd like to talk to a person, these services are free and confidential:";
 
 /// The privacy statement, adjusted to whether this person has saving on.
 pub fn privacy(saving_on: bool) -> String {

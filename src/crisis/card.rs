@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::action::{Action, Command, Offer};
-use crate::risk::{Assessment, Level};
+use crate::risk::{Assessment, Category, Level};
 
 use super::resources::{ContactKind, INTERNATIONAL, Region, Resources};
 
@@ -55,7 +55,10 @@ pub fn crisis_card(
     let region = resources.region(region);
     let opening = match assessment.level {
         Level::Crisis => vec![
-            "Thank you for telling me. What you wrote sounds like you may be in danger or thinking about ending your life, and that matters.".to_string(),
+            format!(
+                "Thank you for telling me. What you wrote sounds like {}, and that matters.",
+                noticed(&assessment.categories)
+            ),
             "I'm an automated bot, not a person, so I can't give you the help you deserve right now. People at these services can, and they want to hear from you:".to_string(),
         ],
         Level::Concern | Level::None => vec![
@@ -76,18 +79,62 @@ pub fn crisis_card(
     CrisisCard {
         level: assessment.level,
         opening,
-        contacts: contact_lines(region, resources),
+        contacts: contact_lines(
+            region,
+            resources,
+            &[ContactKind::CrisisLine, ContactKind::TextLine],
+            MAX_LOCAL_CONTACTS,
+        ),
         emergency: emergency_line(region),
         options,
     }
 }
 
-fn contact_lines(region: &Region, resources: &Resources) -> Vec<String> {
+/// What the bot noticed, in general terms: never the person's words, never a method.
+fn noticed(categories: &[Category]) -> &'static str {
+    match categories.first() {
+        Some(Category::Suicide) | None => "you may be in danger or thinking about ending your life",
+        Some(Category::SelfHarm) => "you may be hurting yourself or thinking about it",
+        Some(Category::Overdose) => "you may have taken something that could harm you",
+        Some(Category::HarmOthers) => "you may be thinking about hurting someone",
+        Some(Category::Abuse) => "someone may be hurting you",
+        Some(Category::ThirdParty) => "someone you care about may be in danger",
+    }
+}
+
+/// Every contact for `region` (crisis, text and domestic-violence lines), then the directory,
+/// then the emergency line: the `resources` command's reply.
+pub fn resources_message(resources: &Resources, region: Option<&str>) -> String {
+    let region = resources.region(region);
+    let kinds = [
+        ContactKind::CrisisLine,
+        ContactKind::TextLine,
+        ContactKind::DomesticViolence,
+    ];
+    let mut text = String::from(
+        "If you'd like to talk to a person, these services are free and confidential:\n",
+    );
+    for line in contact_lines(region, resources, &kinds, usize::MAX) {
+        text.push_str("\n• ");
+        text.push_str(&line);
+    }
+    text.push_str("\n\n");
+    text.push_str(&emergency_line(region));
+    text
+}
+
+/// Up to `max` contacts of `kinds` from `region`, then the international directory.
+fn contact_lines(
+    region: &Region,
+    resources: &Resources,
+    kinds: &[ContactKind],
+    max: usize,
+) -> Vec<String> {
     let mut lines: Vec<String> = region
         .contacts
         .iter()
-        .filter(|c| matches!(c.kind, ContactKind::CrisisLine | ContactKind::TextLine))
-        .take(MAX_LOCAL_CONTACTS)
+        .filter(|c| kinds.contains(&c.kind))
+        .take(max)
         .map(|c| format!("{}: {}", c.name, c.reach))
         .collect();
     let directory = resources
@@ -111,5 +158,47 @@ fn emergency_line(region: &Region) -> String {
             "If you are in immediate danger, call {} now ({}).",
             region.emergency, region.name
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::SourceFile;
+
+    fn resources() -> Resources {
+        Resources::parse(&SourceFile::new(
+            "r.toml",
+            "[[region]]\ncode = \"INTL\"\nname = \"International\"\nemergency = \"your local emergency number\"\n[[region.contact]]\nname = \"Find A Helpline\"\nkind = \"directory\"\nreach = \"findahelpline.com\"\nsource = \"https://findahelpline.com\"\nverified = \"2026-11-22\"\n",
+        ))
+        .unwrap()
+    }
+
+    fn card(category: Category) -> CrisisCard {
+        let assessment = Assessment {
+            level: Level::Crisis,
+            categories: vec![category],
+        };
+        crisis_card(&assessment, &resources(), None, true)
+    }
+
+    #[test]
+    fn the_opening_names_what_was_noticed_by_category() {
+        assert!(card(Category::SelfHarm).opening[0].contains("hurting yourself"));
+        assert!(card(Category::Suicide).opening[0].contains("ending your life"));
+        assert!(!card(Category::SelfHarm).opening[0].contains("ending your life"));
+    }
+
+    #[test]
+    fn every_card_says_it_is_automated_and_ends_with_a_human() {
+        for category in [Category::Suicide, Category::SelfHarm, Category::Abuse] {
+            let text = card(category).plain_text();
+            assert!(text.contains("automated bot"));
+            assert!(text.contains("findahelpline.com"));
+            assert!(
+                text.ends_with("call your local emergency number now."),
+                "{text}"
+            );
+        }
     }
 }

@@ -3,5 +3,5 @@
 mod card;
 mod resources;
 
-pub use card::{CrisisCard, GROUNDING_DIALOGUE, crisis_card};
+pub use card::{CrisisCard, GROUNDING_DIALOGUE, crisis_card, resources_message};
 pub use resources::{Contact, ContactKind, INTERNATIONAL, Region, Resources};

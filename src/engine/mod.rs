@@ -161,7 +161,7 @@ pub fn advance(library: &Library, session: &Session, input: Input) -> Result<Tur
             let score = if *reverse { answers - index } else { index + 1 };
             let entry = next.scales.entry(scale.clone()).or_default();
             entry.sum += score as f64;
-            entry.count += 1;
+            entry.count = entry.count.saturating_add(1);
             next.node = to.clone();
         }
         (NodeBody::Input { next: to, save }, Input::Text(text)) => {
@@ -205,6 +205,9 @@ fn switch_dialogue(library: &Library, session: &mut Session, id: &str) -> Result
         .ok_or_else(|| EngineError::UnknownDialogue(id.to_string()))?;
     session.dialogue = dialogue.id.clone();
     session.node = dialogue.start.clone();
+    // Each dialogue starts with its own variables and scores; visit counts carry on.
+    session.variables.clear();
+    session.scales.clear();
     Ok(())
 }
 
@@ -235,7 +238,7 @@ fn enter(
             NodeBody::Jump { dialogue: id } => switch_dialogue(library, &mut session, id)?,
             _ => {
                 let visits = session.visits.entry(session.visit_key()).or_default();
-                *visits += 1;
+                *visits = visits.saturating_add(1);
                 let visit = *visits;
                 return Ok(Turn {
                     prompt: prompt(library, &session, node, visit),

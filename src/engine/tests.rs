@@ -303,3 +303,19 @@ fn sessions_round_trip_through_json() {
     let back: Session = serde_json::from_str(&json).unwrap();
     assert_eq!(back, turn.session);
 }
+
+#[test]
+fn entering_another_dialogue_starts_with_fresh_scores() {
+    let library = library();
+    let turn = start(&library, "quiz", 1).unwrap();
+    let turn = choose(&library, &turn, 4);
+    let turn = choose(&library, &turn, 0);
+    assert!(!turn.session.scales.is_empty());
+    let mut session = turn.session.clone();
+    session.variables.insert("loops".into(), 3.0);
+    // The end dialogue's offer leads back into the quiz through a jump-like switch.
+    let mut moved = session.clone();
+    switch_dialogue(&library, &mut moved, "quiz").unwrap();
+    assert!(moved.scales.is_empty() && moved.variables.is_empty());
+    assert_eq!(moved.visits, session.visits, "visit counts carry on");
+}

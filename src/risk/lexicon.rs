@@ -181,7 +181,13 @@ impl Lexicon {
         file: &LexiconFile,
         problems: &mut Vec<Diagnostic>,
     ) {
-        let scanner = Scanner::from_lexicon(self);
+        let scanner = match Scanner::from_lexicon(self) {
+            Ok(scanner) => scanner,
+            Err(e) => {
+                problems.push(source.whole(format!("the patterns do not compile together: {e}")));
+                return;
+            }
+        };
         for spec in &file.rules {
             if spec.matches.get_ref().is_empty() {
                 problems.push(source.at(

@@ -50,28 +50,34 @@ impl Scanner {
     /// Load and check the lexicon file at `path` (including its examples).
     pub fn load(path: &Path) -> Result<Scanner, Vec<Diagnostic>> {
         let lexicon = Lexicon::load(path)?;
-        Ok(Scanner::from_lexicon(&lexicon))
+        Scanner::from_lexicon(&lexicon).map_err(|e| {
+            vec![Diagnostic {
+                path: path.to_path_buf(),
+                line: 1,
+                col: 1,
+                message: format!("the patterns do not compile together: {e}"),
+            }]
+        })
     }
 
-    pub(crate) fn from_lexicon(lexicon: &Lexicon) -> Scanner {
+    /// Compile a checked lexicon. Each pattern compiled on its own when the lexicon loaded; a
+    /// set can still exceed the regex size limit, which is an error, never an empty scanner.
+    pub(crate) fn from_lexicon(lexicon: &Lexicon) -> Result<Scanner, regex::Error> {
         let rule_patterns: Vec<&str> = lexicon.rules.iter().map(|r| r.pattern.as_str()).collect();
         let guard_patterns: Vec<&str> = lexicon.guards.iter().map(|g| g.pattern.as_str()).collect();
-        // Each pattern compiled on its own when the lexicon loaded; together they compile too.
-        let build =
-            |patterns: &[&str]| RegexSet::new(patterns).unwrap_or_else(|_| RegexSet::empty());
-        Scanner {
-            rules: build(&rule_patterns),
+        Ok(Scanner {
+            rules: RegexSet::new(&rule_patterns)?,
             rule_meta: lexicon
                 .rules
                 .iter()
                 .map(|r| (r.category, r.level))
                 .collect(),
-            guards: build(&guard_patterns),
+            guards: RegexSet::new(&guard_patterns)?,
             guard_patterns: guard_patterns
                 .iter()
-                .filter_map(|p| Regex::new(p).ok())
-                .collect(),
-        }
+                .map(|p| Regex::new(p))
+                .collect::<Result<_, _>>()?,
+        })
     }
 
     /// Scan one message.
@@ -119,7 +125,7 @@ mod tests {
 
     fn scanner(text: &str) -> Scanner {
         let lexicon = Lexicon::parse(&SourceFile::new("lexicon.toml", text)).expect("valid");
-        Scanner::from_lexicon(&lexicon)
+        Scanner::from_lexicon(&lexicon).expect("compiles")
     }
 
     const SMALL: &str = r#"

@@ -31,6 +31,12 @@ pub fn to_current(db: &sled::Db, migrations: &[Migration]) -> Result<(), StoreEr
             u32::from_be_bytes(array)
         }
     };
+    if found == 0 {
+        return Err(StoreError::Corrupt {
+            tree: "meta",
+            reason: "schema_version is 0".into(),
+        });
+    }
     if found > target {
         return Err(StoreError::TooNew {
             found,
@@ -89,6 +95,24 @@ mod tests {
                 .contains_key("migrated")
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn version_zero_is_corrupt_not_a_panic() {
+        let db = sled::Config::new().temporary(true).open().unwrap();
+        db.open_tree("meta")
+            .unwrap()
+            .insert(KEY, &0u32.to_be_bytes())
+            .unwrap();
+        assert!(matches!(
+            to_current(&db, &[add_marker]),
+            Err(StoreError::Corrupt { .. })
+        ));
+        db.open_tree("meta").unwrap().insert(KEY, b"xy").unwrap();
+        assert!(matches!(
+            to_current(&db, &[]),
+            Err(StoreError::Corrupt { .. })
+        ));
     }
 
     #[test]

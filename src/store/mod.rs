@@ -79,6 +79,17 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
 }
 
+/// A decoding error described without its message: serde's messages can quote the offending
+/// value, which could be something a person wrote, and this text reaches logs and replies.
+fn describe(error: &serde_json::Error) -> String {
+    format!(
+        "{:?} error at line {}, column {}",
+        error.classify(),
+        error.line(),
+        error.column()
+    )
+}
+
 /// The sled database and its trees.
 #[derive(Clone)]
 pub struct Store {
@@ -191,7 +202,7 @@ impl Store {
                     self.set_aside("guilds", guild.as_bytes(), &bytes, &e)?;
                     Err(StoreError::Corrupt {
                         tree: "guild settings",
-                        reason: e.to_string(),
+                        reason: describe(&e),
                     })
                 }
             },
@@ -244,8 +255,10 @@ impl Store {
 
     /// Remove every key of `user` from every tree, then flush. Returns how many were removed.
     pub fn erase(&self, user: &UserId) -> Result<usize, StoreError> {
+        // Consent goes last: if this is interrupted, what is left is still known to be theirs
+        // (the bot loads it, `export` shows it) and a second `forget` finishes the job.
         let mut removed = 0;
-        for tree in [&self.consent, &self.sessions, &self.settings] {
+        for tree in [&self.sessions, &self.settings] {
             removed += usize::from(tree.remove(user.as_str())?.is_some());
         }
         for tree in [&self.notes, &self.quarantine] {
@@ -257,6 +270,8 @@ impl Store {
                 removed += usize::from(tree.remove(key)?.is_some());
             }
         }
+        self.flush()?;
+        removed += usize::from(self.consent.remove(user.as_str())?.is_some());
         self.flush()?;
         Ok(removed)
     }
@@ -307,7 +322,7 @@ impl Store {
                 tree.remove(user.as_str())?;
                 Err(StoreError::Corrupt {
                     tree: what,
-                    reason: e.to_string(),
+                    reason: describe(&e),
                 })
             }
         }
@@ -328,7 +343,7 @@ impl Store {
         qkey.push(0);
         qkey.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
         self.quarantine.insert(qkey, bytes)?;
-        tracing::warn!(tree = what, error = %error, "set aside an unreadable record");
+        tracing::warn!(tree = what, error = %describe(error), "set aside an unreadable record");
         Ok(())
     }
 

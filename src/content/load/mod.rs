@@ -220,10 +220,22 @@ fn link(
             ),
         });
     }
-    by_id
-        .into_iter()
-        .filter_map(|(id, item)| Some((id, item.dialogue?)))
-        .collect()
+    let dialogues: BTreeMap<String, Dialogue> = by_id
+        .iter()
+        .filter_map(|(id, item)| Some((id.clone(), item.dialogue.clone()?)))
+        .collect();
+    for (dialogue, node, path) in structure::jump_cycles(&dialogues) {
+        if let Some(item) = by_id.get(&dialogue) {
+            problems.push(item.source.at(
+                item.id_span.clone(),
+                format!(
+                    "jump node `{node}` leads back to itself without ever waiting for the person: {}",
+                    path.join(" -> ")
+                ),
+            ));
+        }
+    }
+    dialogues
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Structural checks on a compiled dialogue: unreachable nodes, dead ends, branch-only loops,
 //! and variables that are read but never set.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::ops::Range;
 
 use toml::Spanned;
@@ -167,4 +167,55 @@ impl FileCheck<'_> {
             }
         }
     }
+}
+
+/// Jump nodes from which the conversation can come back to the same node through jumps and
+/// branches alone (never waiting for the person), across dialogues. Each as (dialogue, node,
+/// the path taken as `dialogue/node` steps).
+pub(super) fn jump_cycles(
+    dialogues: &BTreeMap<String, Dialogue>,
+) -> Vec<(String, String, Vec<String>)> {
+    let automatic = |dialogue: &str, node: &str| -> Vec<(String, String)> {
+        let Some(found) = dialogues.get(dialogue).and_then(|d| d.node(node)) else {
+            return Vec::new();
+        };
+        match &found.body {
+            NodeBody::Branch { .. } => found
+                .local_targets()
+                .into_iter()
+                .map(|t| (dialogue.to_string(), t.to_string()))
+                .collect(),
+            NodeBody::Jump { dialogue: to } => dialogues
+                .get(to)
+                .map(|d| vec![(to.clone(), d.start.clone())])
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    };
+    let mut cycles = Vec::new();
+    for dialogue in dialogues.values() {
+        for node in dialogue.nodes() {
+            if !matches!(node.body, NodeBody::Jump { .. }) {
+                continue;
+            }
+            let origin = (dialogue.id.clone(), node.id.clone());
+            let mut seen = HashSet::new();
+            let mut stack = vec![(origin.clone(), vec![format!("{}/{}", origin.0, origin.1)])];
+            while let Some((at, path)) = stack.pop() {
+                for next in automatic(&at.0, &at.1) {
+                    let mut longer = path.clone();
+                    longer.push(format!("{}/{}", next.0, next.1));
+                    if next == origin {
+                        cycles.push((origin.0.clone(), origin.1.clone(), longer));
+                        stack.clear();
+                        break;
+                    }
+                    if seen.insert(next.clone()) {
+                        stack.push((next, longer));
+                    }
+                }
+            }
+        }
+    }
+    cycles
 }

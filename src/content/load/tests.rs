@@ -460,3 +460,22 @@ fn load_dir_skips_the_safety_folder_and_reports_paths() {
     let found = Library::load_dir(dir.path()).unwrap_err();
     assert!(found[0].to_string().contains("bad.toml:1:"), "{}", found[0]);
 }
+
+#[test]
+fn jumps_that_loop_between_dialogues_are_reported() {
+    let a = "id = \"a\"\ntitle = \"A\"\ndescription = \"d\"\nstart = \"go\"\n[[node]]\nid = \"go\"\nkind = \"jump\"\ndialogue = \"b\"\n";
+    let b = "id = \"b\"\ntitle = \"B\"\ndescription = \"d\"\nstart = \"route\"\n[[node]]\nid = \"route\"\nkind = \"branch\"\notherwise = \"back\"\n  [[node.when]]\n  if = \"1 > 2\"\n  next = \"back\"\n[[node]]\nid = \"back\"\nkind = \"jump\"\ndialogue = \"a\"\n";
+    let menu = MENU.replace("dialogue = \"x\"", "dialogue = \"a\"");
+    let sources = [
+        SourceFile::new("menu.toml", menu),
+        SourceFile::new("a.toml", a),
+        SourceFile::new("b.toml", b),
+    ];
+    let found = Library::from_sources(&sources).unwrap_err();
+    assert!(
+        found
+            .iter()
+            .any(|d| d.message.contains("a/go -> b/route -> b/back -> a/go")),
+        "{found:?}"
+    );
+}
