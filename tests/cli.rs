@@ -211,7 +211,10 @@ fn graph_prints_mermaid_and_dot() {
     assert!(mermaid.status.success());
     let text = stdout(&mermaid);
     assert!(text.starts_with("flowchart TD"));
-    assert!(text.contains("result -->|\"otherwise\"| secure"), "{text}");
+    assert!(
+        text.contains("n_result -->|\"otherwise\"| n_secure"),
+        "{text}"
+    );
     let dot = securebase(&["graph", "grounding", "--format", "dot"], &root(), b"");
     assert!(stdout(&dot).contains("\"same\" -> \"breathe\" [label=\"Once more\"];"));
     let unknown = securebase(&["graph", "nope"], &root(), b"");

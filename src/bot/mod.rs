@@ -47,14 +47,19 @@ struct Person {
     settings: UserSettings,
     saving: bool,
     last_seen: DateTime<Utc>,
+    /// Whether the stored state (consent, settings, session) has been read for this person.
+    loaded: bool,
 }
+
+/// One person's record, locked on its own so one person's storage work never holds up another.
+type PersonSlot = Arc<Mutex<Person>>;
 
 /// The bot's core. Cheap to share: wrap it in an `Arc` and call `handle` from any thread.
 pub struct Bot {
     bundle: Bundle,
     store: Store,
     options: BotOptions,
-    people: Mutex<HashMap<UserId, Person>>,
+    people: Mutex<HashMap<UserId, PersonSlot>>,
     risk_counts: [AtomicU64; 6],
     clock: Clock,
 }
@@ -119,27 +124,13 @@ impl Bot {
             self.risk_counts[index].fetch_add(1, Ordering::Relaxed);
         }
         tracing::info!(level = ?assessment.level, categories = ?assessment.categories, "risk match");
-        // Region comes from memory or a best-effort read; a storage fault must not block this.
-        let region = self.region_for(user);
-        let grounding = self.bundle.library.get(GROUNDING_DIALOGUE).is_some();
-        let card = crisis_card(
-            assessment,
-            &self.bundle.resources,
-            region.as_deref(),
-            grounding,
-        );
-        if let Some(person) = self.lock_people().get_mut(user) {
-            person.offers = card.options.clone();
-        }
-        Reply::Crisis(card)
-    }
-
-    fn region_for(&self, user: &UserId) -> Option<String> {
-        let known = self
-            .lock_people()
-            .get(user)
-            .and_then(|p| p.settings.region.clone());
-        known
+        // Never wait here: if this person's record is busy (a flush, say), read the region from
+        // the store, and a storage fault falls back to the default region.
+        let slot = self.lock_people().get(user).cloned();
+        let mut person = slot.as_ref().and_then(|s| s.try_lock().ok());
+        let region = person
+            .as_ref()
+            .and_then(|p| p.settings.region.clone())
             .or_else(|| {
                 self.store
                     .settings(user)
@@ -147,7 +138,18 @@ impl Bot {
                     .flatten()
                     .and_then(|s| s.region)
             })
-            .or_else(|| self.options.default_region.clone())
+            .or_else(|| self.options.default_region.clone());
+        let grounding = self.bundle.library.get(GROUNDING_DIALOGUE).is_some();
+        let card = crisis_card(
+            assessment,
+            &self.bundle.resources,
+            region.as_deref(),
+            grounding,
+        );
+        if let Some(person) = person.as_mut() {
+            person.offers = card.options.clone();
+        }
+        Reply::Crisis(card)
     }
 
     fn handle_text(&self, user: &UserId, text: &str) -> Vec<Reply> {
@@ -395,6 +397,7 @@ impl Bot {
             Command::ForgetConfirmed => match self.store.erase(user) {
                 Ok(_) => {
                     *person = Person::new((self.clock)());
+                    person.loaded = true; // nothing is stored any more
                     vec![self.remember(
                         person,
                         Reply::with_options(texts::FORGET_DONE, vec![menu()]),
@@ -471,21 +474,25 @@ impl Bot {
         user: &UserId,
         f: impl FnOnce(&Self, &mut Person) -> T,
     ) -> Vec<Reply> {
-        let mut people = self.lock_people();
         let now = (self.clock)();
+        let slot = self
+            .lock_people()
+            .entry(user.clone())
+            .or_insert_with(|| Arc::new(Mutex::new(Person::new(now))))
+            .clone();
+        let mut person = slot.lock().unwrap_or_else(|e| e.into_inner());
         let mut replies = Vec::new();
-        let person = people.entry(user.clone()).or_insert_with(|| {
-            let (person, intro) = self.load_person(user, now);
-            replies.extend(intro);
-            person
-        });
+        if !person.loaded {
+            replies.extend(self.load_person(user, &mut person));
+        }
         person.last_seen = now;
-        replies.extend(f(self, person).into());
+        replies.extend(f(self, &mut person).into());
         replies
     }
 
-    fn load_person(&self, user: &UserId, now: DateTime<Utc>) -> (Person, Vec<Reply>) {
-        let mut person = Person::new(now);
+    /// Read what is stored for `user` into `person`; returns the greeting or welcome back.
+    fn load_person(&self, user: &UserId, person: &mut Person) -> Vec<Reply> {
+        person.loaded = true;
         let mut intro = Vec::new();
         match self.store.has_consent(user) {
             Ok(true) => {
@@ -508,15 +515,17 @@ impl Bot {
                 intro.push(self.storage_failed(&e));
             }
         }
-        (person, intro)
+        intro
     }
 
     fn forget_idle(&self) {
         let cutoff = (self.clock)() - IDLE_FORGET_AFTER;
-        self.lock_people().retain(|_, p| p.last_seen >= cutoff);
+        // A record in use right now is not idle.
+        self.lock_people()
+            .retain(|_, slot| slot.try_lock().map_or(true, |p| p.last_seen >= cutoff));
     }
 
-    fn lock_people(&self) -> MutexGuard<'_, HashMap<UserId, Person>> {
+    fn lock_people(&self) -> MutexGuard<'_, HashMap<UserId, PersonSlot>> {
         // A panic elsewhere must not take every conversation down with it.
         self.people.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -542,6 +551,7 @@ impl Person {
             settings: UserSettings::default(),
             saving: false,
             last_seen: now,
+            loaded: false,
         }
     }
 }

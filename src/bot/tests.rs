@@ -252,3 +252,21 @@ fn resources_use_the_default_region_and_end_with_emergency() {
     assert!(text.contains("findahelpline.com"));
     assert!(text.contains("emergency"));
 }
+
+#[test]
+fn a_crisis_reply_never_waits_for_a_busy_person_record() {
+    let bot = Arc::new(bot());
+    say(&bot, "menu");
+    let slot = bot.lock_people().get(&alice()).cloned().expect("record");
+    let _busy = slot.lock().unwrap(); // as if a flush for this person were in progress
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = Arc::clone(&bot);
+    std::thread::spawn(move || {
+        let _ = tx.send(worker.handle(Event::text(&alice(), "I want to kill myself")));
+    });
+    // A liveness check, not a timing one: without try_lock this would never answer.
+    let replies = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the crisis reply did not wait on the busy record");
+    assert!(matches!(replies[0], Reply::Crisis(_)));
+}

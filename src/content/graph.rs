@@ -77,7 +77,20 @@ fn quote(text: &str) -> String {
 /// Render `dialogue` in `format`.
 pub fn render(dialogue: &Dialogue, format: GraphFormat) -> String {
     let mut out = String::new();
-    let safe = |id: &str| id.replace(['-', ':'], "_");
+    // Mermaid ids: a prefix (so `end` is never a keyword) and an escape for `-`, `_` and `:`
+    // that keeps `a-b` and `a_b` apart.
+    let safe = |id: &str| {
+        let escaped: String = id
+            .chars()
+            .map(|c| match c {
+                '_' => "_u".to_string(),
+                '-' => "_d".to_string(),
+                ':' => "_c".to_string(),
+                c => c.to_string(),
+            })
+            .collect();
+        format!("n_{escaped}")
+    };
     match format {
         GraphFormat::Mermaid => {
             let _ = writeln!(out, "flowchart TD");
@@ -122,4 +135,19 @@ pub fn render(dialogue: &Dialogue, format: GraphFormat) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::{Library, SourceFile};
+
+    #[test]
+    fn mermaid_ids_are_distinct_and_never_keywords() {
+        let menu = "id = \"menu\"\ntitle = \"M\"\ndescription = \"d\"\nstart = \"a-b\"\n[[node]]\nid = \"a-b\"\ntext = \"x\"\n  [[node.choice]]\n  label = \"one\"\n  next = \"a_b\"\n[[node]]\nid = \"a_b\"\ntext = \"y\"\nnext = \"end\"\n[[node]]\nid = \"end\"\nkind = \"end\"\ntext = \"z\"\n";
+        let library = Library::from_sources(&[SourceFile::new("menu.toml", menu)]).unwrap();
+        let out = render(library.get("menu").unwrap(), GraphFormat::Mermaid);
+        assert!(out.contains("n_a_db -->|\"one\"| n_a_ub"), "{out}");
+        assert!(out.contains("n_end[\"end (end)\"]"), "{out}");
+    }
 }
