@@ -32,6 +32,29 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// `securebase data export` for the terminal user of the store in `data/db`, parsed.
+fn export(data: &tempfile::TempDir) -> serde_json::Value {
+    let dir = data.path().join("db");
+    let output = securebase(
+        &[
+            "data",
+            "export",
+            "--user",
+            "terminal:local",
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        &root(),
+        b"",
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).expect("export is JSON")
+}
+
 fn chat(input: &str) -> (Output, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
     let dir = data.path().join("db");
@@ -85,11 +108,24 @@ fn quit_ends_the_chat_and_nothing_is_stored_without_consent() {
         !stdout(&output).contains("3 of 4"),
         "input after quit was read"
     );
+    let json = export(&data);
+    assert!(
+        json["consent"].is_null() && json["session"].is_null(),
+        "{json}"
+    );
+    assert_eq!(json["notes"], serde_json::json!([]), "{json}");
+}
+
+#[test]
+fn consent_then_operator_export_and_erase() {
+    let (output, data) = chat("1\n1\nconsent\n1\n");
+    assert!(output.status.success());
+    assert_eq!(export(&data)["session"]["node"], "q1");
     let dir = data.path().join("db");
-    let export = securebase(
+    let erase = securebase(
         &[
             "data",
-            "export",
+            "erase",
             "--user",
             "terminal:local",
             "--data-dir",
@@ -98,62 +134,13 @@ fn quit_ends_the_chat_and_nothing_is_stored_without_consent() {
         &root(),
         b"",
     );
-    assert!(export.status.success());
-    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert!(erase.status.success());
+    assert!(stdout(&erase).contains("erased"));
+    let json = export(&data);
     assert!(
         json["consent"].is_null() && json["session"].is_null(),
         "{json}"
     );
-}
-
-#[test]
-fn consent_then_operator_export_and_erase() {
-    let (output, data) = chat("1\n1\nconsent\n1\n");
-    assert!(output.status.success());
-    let dir = data.path().join("db");
-    let dir = dir.to_str().unwrap();
-    let export = securebase(
-        &[
-            "data",
-            "export",
-            "--user",
-            "terminal:local",
-            "--data-dir",
-            dir,
-        ],
-        &root(),
-        b"",
-    );
-    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
-    assert_eq!(json["session"]["node"], "q1");
-    let erase = securebase(
-        &[
-            "data",
-            "erase",
-            "--user",
-            "terminal:local",
-            "--data-dir",
-            dir,
-        ],
-        &root(),
-        b"",
-    );
-    assert!(erase.status.success());
-    assert!(stdout(&erase).contains("erased"));
-    let export = securebase(
-        &[
-            "data",
-            "export",
-            "--user",
-            "terminal:local",
-            "--data-dir",
-            dir,
-        ],
-        &root(),
-        b"",
-    );
-    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
-    assert!(json["consent"].is_null() && json["session"].is_null());
 }
 
 #[test]
@@ -286,20 +273,7 @@ fn a_number_typed_at_a_free_text_step_is_the_answer_not_an_old_button() {
     assert!(output.status.success());
     let text = stdout(&output);
     assert!(text.contains("How do you feel now"), "{text}");
-    let dir = data.path().join("db");
-    let export = securebase(
-        &[
-            "data",
-            "export",
-            "--user",
-            "terminal:local",
-            "--data-dir",
-            dir.to_str().unwrap(),
-        ],
-        &root(),
-        b"",
-    );
-    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    let json = export(&data);
     assert!(
         json["consent"].is_object(),
         "saving must still be on: {json}"
