@@ -11,6 +11,7 @@ use crate::bundle::Bundle;
 use crate::chat::{self, TERMINAL_USER, TerminalChat};
 use crate::config::Config;
 use crate::content::graph::{self, GraphFormat};
+use crate::risk::{Scanner, eval};
 use crate::store::{Store, UserId};
 use crate::telemetry;
 
@@ -38,6 +39,15 @@ enum CliCommand {
     /// Check every content file; prints `path:line:col: message` per problem.
     Validate {
         /// The content folder (default: ./dialogues).
+        #[arg(long)]
+        dialogues: Option<PathBuf>,
+    },
+    /// Scan lines from stdin for risk; one JSON object per line. With --eval, measure a
+    /// labelled set instead.
+    Scan {
+        /// A labelled file (`LABEL | CATEGORY | TEXT` lines) to measure recall and false positives on.
+        #[arg(long)]
+        eval: Option<PathBuf>,
         #[arg(long)]
         dialogues: Option<PathBuf>,
     },
@@ -129,6 +139,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 }
             }
         }
+        CliCommand::Scan { eval, dialogues } => {
+            let dir = dialogues.unwrap_or_else(|| Config::default().content.dir);
+            let scanner = load_bundle(&dir)?.scanner;
+            match eval {
+                Some(path) => scan_eval(&scanner, &path),
+                None => scan_stdin(&scanner),
+            }
+        }
         CliCommand::Graph {
             dialogue_id,
             format,
@@ -188,6 +206,55 @@ fn bot_options(config: &Config) -> BotOptions {
     BotOptions {
         default_region: config.safety.default_region.clone(),
     }
+}
+
+/// One JSON object per input line, in order: `{"level": ..., "categories": [...]}`.
+fn scan_stdin(scanner: &Scanner) -> Result<ExitCode> {
+    use std::io::{BufRead, Write};
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut buffer = Vec::new();
+    loop {
+        buffer.clear();
+        if input.read_until(b'\n', &mut buffer)? == 0 {
+            break;
+        }
+        let line = String::from_utf8_lossy(&buffer);
+        let line = line.trim_end_matches(['\n', '\r']);
+        serde_json::to_writer(&mut out, &scanner.scan(line))?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Recall and false-positive rate on a labelled set, then every miss and false alarm.
+fn scan_eval(scanner: &Scanner, path: &Path) -> Result<ExitCode> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let lines = eval::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    let report = eval::evaluate(scanner, &lines);
+    println!(
+        "recall {:.3} ({}/{} risk lines flagged; {} with another category)",
+        report.recall(),
+        report.caught,
+        report.risk_lines,
+        report.wrong_category
+    );
+    println!(
+        "false-positive rate {:.3} ({}/{} safe lines flagged)",
+        report.false_positive_rate(),
+        report.false_positives,
+        report.safe_lines
+    );
+    for (line, category, text) in &report.misses {
+        println!("miss  {}:{line} [{category}] {text}", path.display());
+    }
+    for (line, level, text) in &report.false_alarms {
+        println!("false alarm  {}:{line} [{level:?}] {text}", path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Load the content and check the config's references into it (the default region).

@@ -44,6 +44,9 @@ pub struct Region {
     pub name: String,
     /// The emergency number or, for the international entry, how to find it.
     pub emergency: String,
+    /// Discord locales that hint at this region when a person has not chosen one (e.g. en-GB).
+    #[serde(default)]
+    pub locales: Vec<String>,
     #[serde(default, rename = "contact")]
     pub contacts: Vec<Contact>,
 }
@@ -158,6 +161,7 @@ fn unreachable_international() -> &'static Region {
         code: INTERNATIONAL.to_string(),
         name: "International".to_string(),
         emergency: "your local emergency number".to_string(),
+        locales: Vec::new(),
         contacts: vec![Contact {
             name: "Find A Helpline".to_string(),
             kind: ContactKind::Directory,

@@ -188,7 +188,7 @@ impl Lexicon {
                 return;
             }
         };
-        for spec in &file.rules {
+        for (index, spec) in file.rules.iter().enumerate() {
             if spec.matches.get_ref().is_empty() {
                 problems.push(source.at(
                     spec.id.span(),
@@ -198,13 +198,8 @@ impl Lexicon {
                     ),
                 ));
             }
-            let own = Regex::new(spec.pattern.get_ref()).ok();
             for example in spec.matches.get_ref() {
-                let found = scanner.scan(example);
-                let own_hit = own
-                    .as_ref()
-                    .is_some_and(|r| r.is_match(&super::normalize(example)));
-                if !own_hit || !found.categories.contains(&spec.category) {
+                if !scanner.matching_rules(example).contains(&index) {
                     problems.push(source.at(
                         spec.matches.span(),
                         format!(

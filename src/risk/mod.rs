@@ -4,11 +4,12 @@
 //! matches what is left against the lexicon's patterns in a single `RegexSet` pass. It is pure:
 //! no logging and no storage of the text it reads.
 
+pub mod eval;
 mod lexicon;
 mod normalize;
 
 pub use lexicon::{Category, Level, Lexicon};
-pub use normalize::normalize;
+pub use normalize::{match_forms, normalize, squeeze_pattern};
 
 use std::path::Path;
 
@@ -63,8 +64,16 @@ impl Scanner {
     /// Compile a checked lexicon. Each pattern compiled on its own when the lexicon loaded; a
     /// set can still exceed the regex size limit, which is an error, never an empty scanner.
     pub(crate) fn from_lexicon(lexicon: &Lexicon) -> Result<Scanner, regex::Error> {
-        let rule_patterns: Vec<&str> = lexicon.rules.iter().map(|r| r.pattern.as_str()).collect();
-        let guard_patterns: Vec<&str> = lexicon.guards.iter().map(|g| g.pattern.as_str()).collect();
+        let rule_patterns: Vec<String> = lexicon
+            .rules
+            .iter()
+            .map(|r| squeeze_pattern(&r.pattern))
+            .collect();
+        let guard_patterns: Vec<String> = lexicon
+            .guards
+            .iter()
+            .map(|g| squeeze_pattern(&g.pattern))
+            .collect();
         Ok(Scanner {
             rules: RegexSet::new(&rule_patterns)?,
             rule_meta: lexicon
@@ -82,11 +91,9 @@ impl Scanner {
 
     /// Scan one message.
     pub fn scan(&self, text: &str) -> Assessment {
-        let normalised = normalize(text);
-        let text = self.blank_guards(&normalised);
         let mut level = Level::None;
         let mut categories = Vec::new();
-        for index in self.rules.matches(&text).iter() {
+        for index in self.matching_rules(text) {
             let (category, rule_level) = self.rule_meta[index];
             level = level.max(rule_level);
             if !categories.contains(&category) {
@@ -97,13 +104,25 @@ impl Scanner {
         Assessment { level, categories }
     }
 
-    /// Replace every idiom the guards recognise with spaces, so rules cannot match inside it.
-    fn blank_guards(&self, text: &str) -> String {
-        let hits = self.guards.matches(text);
-        if !hits.matched_any() {
-            return text.to_string();
+    /// Indices (in lexicon order) of the rules that match `text`, each once.
+    pub fn matching_rules(&self, text: &str) -> Vec<usize> {
+        let mut hits: Vec<usize> = Vec::new();
+        for form in match_forms(&normalize(text)) {
+            let form = self.blank_guards(form);
+            hits.extend(self.rules.matches(&form).iter());
         }
-        let mut out = text.to_string();
+        hits.sort_unstable();
+        hits.dedup();
+        hits
+    }
+
+    /// Replace every idiom the guards recognise with spaces, so rules cannot match inside it.
+    fn blank_guards(&self, text: String) -> String {
+        let hits = self.guards.matches(&text);
+        if !hits.matched_any() {
+            return text;
+        }
+        let mut out = text;
         for index in hits.iter() {
             let ranges: Vec<_> = self.guard_patterns[index]
                 .find_iter(&out)

@@ -1,27 +1,264 @@
-//! Text normalisation before matching: the same words, written the way patterns expect.
+//! Text normalisation before matching: the same words, however they were typed.
 //!
-//! Lower-case, typographic apostrophes and quotes folded to ASCII, whitespace collapsed.
+//! [`normalize`] runs these steps, each a small function tested on its own:
+//! 1. [`unicode_fold`]: NFKD, the compatibility decomposition of NFKC (fullwidth and styled
+//!    letters become plain ones, accents come apart from their letters), then drop format and
+//!    control characters and non-spacing marks (zero-width spaces and joiners, soft hyphens,
+//!    variation selectors, accents, "zalgo"), fold look-alike letters from other scripts to ASCII (UTS #39
+//!    confusables, via `unicode-security`), lower-case, straighten curly quotes.
+//! 2. [`unwrap_markup`]: Discord markup (`||spoiler||`, `**bold**`, `__underline__`, `~~`, code
+//!    ticks, quote marks) becomes spaces, keeping the words.
+//! 3. [`join_spaced_letters`]: `k i l l` becomes `kill` (runs of three or more single characters).
+//! 4. [`collapse_repeated_words`]: `to to to` becomes `to`.
+//! 5. [`limit_letter_runs`]: `wannnna` becomes `wanna` (runs of 3+ of a letter become 2).
+//!
+//! The result is idempotent: normalising it again changes nothing. Matching then looks at a few
+//! forms of this text ([`match_forms`]): letters squeezed (`kiiilll` and `kill` both `kil`), and,
+//! when the text has digits or symbols, leetspeak read both ways (`k1ll`, `su1c1de`, `ki11`).
 
-/// The normalised form of `text` that lexicon patterns are written against.
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
+/// The normalised form of `text`.
 pub fn normalize(text: &str) -> String {
+    let folded = unicode_fold(text);
+    let unwrapped = unwrap_markup(&folded);
+    let joined = join_spaced_letters(&unwrapped);
+    let collapsed = collapse_repeated_words(&joined);
+    limit_letter_runs(&collapsed)
+}
+
+/// NFKD, invisible characters and accents dropped, look-alikes folded to ASCII, lower-case, straight quotes.
+pub fn unicode_fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    let mut pending_space = false;
-    for c in text.chars() {
+    for c in text.nfkd() {
         if c.is_whitespace() {
-            pending_space = !out.is_empty();
+            out.push(' ');
             continue;
         }
-        if pending_space {
-            out.push(' ');
-            pending_space = false;
+        match c.general_category() {
+            GeneralCategory::Format
+            | GeneralCategory::Control
+            | GeneralCategory::NonspacingMark
+            | GeneralCategory::EnclosingMark => continue,
+            _ => {}
         }
         match c {
-            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '`' => out.push('\''),
+            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '\u{2032}' => out.push('\''),
             '\u{201c}' | '\u{201d}' => out.push('"'),
-            _ => out.extend(c.to_lowercase()),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
+            c => push_folded(c, &mut out),
         }
     }
     out
+}
+
+/// A non-ASCII character: its ASCII look-alike if it has a single-letter one (Cyrillic `а`,
+/// Greek `ο`...), else its lower-case form.
+fn push_folded(c: char, out: &mut String) {
+    let mut buffer = [0u8; 4];
+    let mut skeleton = unicode_security::confusable_detection::skeleton(c.encode_utf8(&mut buffer));
+    if let (Some(first), None) = (skeleton.next(), skeleton.next()) {
+        if first.is_ascii_alphanumeric() {
+            out.push(first.to_ascii_lowercase());
+            return;
+        }
+    }
+    out.extend(c.to_lowercase());
+}
+
+/// Discord markup characters become spaces. A single `|` is kept (it can stand for `l`).
+pub fn unwrap_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '|' if chars.peek() == Some(&'|') => {
+                chars.next();
+                out.push(' ');
+            }
+            '*' | '_' | '~' | '`' | '>' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Characters that can spell a word when spaced out: letters, digits, leetspeak symbols.
+fn is_spellable(token: &str) -> bool {
+    let mut chars = token.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if c.is_alphanumeric() || "!|@$".contains(c))
+}
+
+/// Tokens on whitespace, and runs of three or more one-character tokens joined into a word.
+pub fn join_spaced_letters(text: &str) -> String {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut words: Vec<String> = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let run = tokens[i..].iter().take_while(|t| is_spellable(t)).count();
+        if run >= 3 {
+            words.push(tokens[i..i + run].concat());
+            i += run;
+        } else {
+            words.push(tokens[i].to_string());
+            i += 1;
+        }
+    }
+    words.join(" ")
+}
+
+/// The same word twice or more in a row, ignoring punctuation around it, is kept once.
+pub fn collapse_repeated_words(text: &str) -> String {
+    let core = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let mut out: Vec<&str> = Vec::new();
+    for word in text.split(' ').filter(|w| !w.is_empty()) {
+        if let Some(last) = out.last() {
+            if !core(word).is_empty() && core(last) == core(word) {
+                continue;
+            }
+        }
+        out.push(word);
+    }
+    out.join(" ")
+}
+
+/// Runs of three or more of the same letter become two.
+pub fn limit_letter_runs(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = None;
+    let mut run = 0;
+    for c in text.chars() {
+        if Some(c) == last && c.is_alphabetic() {
+            run += 1;
+        } else {
+            run = 1;
+            last = Some(c);
+        }
+        if run <= 2 || !c.is_alphabetic() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Letters squeezed: every run of one letter becomes a single letter (`kill` -> `kil`).
+/// Lexicon patterns are squeezed the same way when they load ([`squeeze_pattern`]).
+pub fn squeeze(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut last = None;
+    for c in text.chars() {
+        if !(c.is_alphabetic() && Some(c) == last) {
+            out.push(c);
+        }
+        last = Some(c);
+    }
+    out
+}
+
+/// The forms of normalised `text` that patterns are matched against: squeezed, and when it has
+/// leetspeak characters, squeezed with them read as letters (`1`, `!` and `|` once as `i`, once
+/// as `l`).
+pub fn match_forms(normalised: &str) -> Vec<String> {
+    let mut forms = vec![squeeze(normalised)];
+    if normalised.chars().any(|c| leet(c, 'i').is_some()) {
+        for one in ['i', 'l'] {
+            let read: String = normalised
+                .chars()
+                .map(|c| leet(c, one).unwrap_or(c))
+                .collect();
+            let form = squeeze(&read);
+            if !forms.contains(&form) {
+                forms.push(form);
+            }
+        }
+    }
+    forms
+}
+
+/// The letter a leetspeak character stands for; `one` is the reading of `1`, `!` and `|`.
+fn leet(c: char, one: char) -> Option<char> {
+    Some(match c {
+        '0' => 'o',
+        '1' | '!' | '|' => one,
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' => 't',
+        _ => return None,
+    })
+}
+
+/// `pattern` with doubled literal letters squeezed, matching [`squeeze`]d text. Escapes
+/// (`\b`, `\s`, `\p{..}`), classes (`[..]`), repetitions (`{2,3}`) and group flags (`(?i)`) are
+/// copied as written.
+pub fn squeeze_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars().peekable();
+    let mut last_literal: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                if let Some(escaped) = chars.next() {
+                    out.push(escaped);
+                    if matches!(escaped, 'p' | 'P') && chars.peek() == Some(&'{') {
+                        copy_until(&mut chars, &mut out, '}');
+                    }
+                }
+                last_literal = None;
+            }
+            '[' => {
+                out.push(c);
+                copy_until(&mut chars, &mut out, ']');
+                last_literal = None;
+            }
+            '{' => {
+                out.push(c);
+                copy_until(&mut chars, &mut out, '}');
+                last_literal = None;
+            }
+            '(' if chars.peek() == Some(&'?') => {
+                out.push(c);
+                while let Some(&next) = chars.peek() {
+                    if next == ')' || next == ':' {
+                        break;
+                    }
+                    out.push(next);
+                    chars.next();
+                }
+                last_literal = None;
+            }
+            c if c.is_alphabetic() => {
+                // A doubled letter followed by a quantifier keeps both: `ll?` is not `l?`.
+                let quantified = matches!(chars.peek(), Some('?' | '*' | '+' | '{'));
+                if last_literal == Some(c) && !quantified {
+                    continue;
+                }
+                out.push(c);
+                last_literal = Some(c);
+            }
+            c => {
+                out.push(c);
+                last_literal = None;
+            }
+        }
+    }
+    out
+}
+
+fn copy_until(chars: &mut std::iter::Peekable<std::str::Chars>, out: &mut String, end: char) {
+    let mut escaped = false;
+    for c in chars.by_ref() {
+        out.push(c);
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if c == end {
+            break;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -29,12 +266,98 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lowercases_and_collapses_space() {
-        assert_eq!(normalize("  I  WANT\tto\n go "), "i want to go");
+    fn nfkc_folds_fullwidth_and_styled_letters() {
+        assert_eq!(unicode_fold("ｋｉｌｌ"), "kill");
+        assert_eq!(unicode_fold("𝐤𝐢𝐥𝐥"), "kill");
     }
 
     #[test]
-    fn folds_typographic_apostrophes() {
-        assert_eq!(normalize("I don\u{2019}t"), "i don't");
+    fn invisible_characters_are_dropped() {
+        assert_eq!(
+            unicode_fold("ki\u{200b}ll my\u{200d}se\u{2060}lf\u{feff}"),
+            "kill myself"
+        );
+        assert_eq!(unicode_fold("su\u{00ad}icide"), "suicide");
+        assert_eq!(unicode_fold("k\u{0336}i\u{0301}ll"), "kill");
+    }
+
+    #[test]
+    fn look_alike_letters_fold_to_ascii() {
+        // Cyrillic а, е, о and Greek ο.
+        assert_eq!(unicode_fold("k\u{0456}ll"), "kill");
+        assert_eq!(unicode_fold("d\u{0435}\u{0430}d"), "dead");
+        assert_eq!(unicode_fold("n\u{03bf}"), "no");
+    }
+
+    #[test]
+    fn case_folds_and_quotes_straighten() {
+        assert_eq!(unicode_fold("I DON\u{2019}T"), "i don't");
+        assert_eq!(unicode_fold("STRASSE Ärger"), "strasse arger");
+    }
+
+    #[test]
+    fn markup_is_unwrapped_keeping_words() {
+        assert_eq!(
+            join_spaced_letters(&unwrap_markup("||kill|| **my**self `now`")),
+            "kill my self now"
+        );
+        assert_eq!(unwrap_markup("k|ll"), "k|ll");
+    }
+
+    #[test]
+    fn spaced_letters_join() {
+        assert_eq!(join_spaced_letters("s u i c i d e"), "suicide");
+        assert_eq!(
+            join_spaced_letters("i want to k i l l myself"),
+            "i want to kill myself"
+        );
+        assert_eq!(join_spaced_letters("k 1 l l"), "k1ll");
+        assert_eq!(join_spaced_letters("i am ok"), "i am ok");
+    }
+
+    #[test]
+    fn repeated_words_collapse() {
+        assert_eq!(
+            collapse_repeated_words("i want to to to die"),
+            "i want to die"
+        );
+        assert_eq!(collapse_repeated_words("no, no no"), "no,");
+        assert_eq!(collapse_repeated_words("bye bye"), "bye");
+    }
+
+    #[test]
+    fn letter_runs_are_limited_to_two() {
+        assert_eq!(limit_letter_runs("wannnna diiiie"), "wanna diie");
+        assert_eq!(limit_letter_runs("kill 1000"), "kill 1000");
+    }
+
+    #[test]
+    fn normalize_runs_every_step() {
+        assert_eq!(
+            normalize("I  WANT\tto ||K I L L|| myyyself"),
+            "i want to kill myyself"
+        );
+    }
+
+    #[test]
+    fn squeezing_and_leet_forms() {
+        assert_eq!(squeeze("kill myyself"), "kil myself");
+        assert_eq!(match_forms("kill myself"), vec!["kil myself"]);
+        let forms = match_forms("ki11 myse1f");
+        assert!(forms.contains(&"kil myself".to_string()), "{forms:?}");
+        let forms = match_forms("su1c1de");
+        assert!(forms.contains(&"suicide".to_string()), "{forms:?}");
+        let forms = match_forms("k!ll");
+        assert!(forms.contains(&"kil".to_string()), "{forms:?}");
+    }
+
+    #[test]
+    fn patterns_squeeze_like_text_but_keep_syntax() {
+        assert_eq!(squeeze_pattern(r"\bkill(ing)?\b"), r"\bkil(ing)?\b");
+        assert_eq!(squeeze_pattern(r"\bbb"), r"\bb");
+        assert_eq!(squeeze_pattern(r"[ll]\p{Ll}{2}"), r"[ll]\p{Ll}{2}");
+        assert_eq!(squeeze_pattern(r"(?i)all"), r"(?i)al");
+        assert_eq!(squeeze_pattern(r"sleeping|sleep+"), r"sleping|slep+");
+        assert_eq!(squeeze_pattern(r"ll?"), r"ll?");
     }
 }
