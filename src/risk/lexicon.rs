@@ -3,6 +3,7 @@
 //! Authors extend the lexicon without touching Rust; loading checks that each pattern compiles
 //! and that every example behaves as stated, so a change that breaks detection fails validation.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use regex::Regex;
@@ -51,6 +52,9 @@ pub enum Level {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct LexiconFile {
+    /// Named pieces of pattern that rules and guards use as `{name}`.
+    #[serde(default)]
+    define: BTreeMap<String, Spanned<String>>,
     #[serde(default, rename = "rule")]
     rules: Vec<RuleSpec>,
     #[serde(default, rename = "guard")]
@@ -119,22 +123,34 @@ impl Lexicon {
             )]
         })?;
         let mut problems = Vec::new();
+        let definitions = expand_definitions(&file.define, source, &mut problems);
         let mut ids = std::collections::HashSet::new();
         let mut compile = |id: &Spanned<String>,
                            pattern: &Spanned<String>,
-                           problems: &mut Vec<Diagnostic>| {
+                           problems: &mut Vec<Diagnostic>|
+         -> Option<String> {
             if !ids.insert(id.get_ref().clone()) {
                 problems.push(source.at(id.span(), format!("id `{}` is used twice", id.get_ref())));
             }
-            match Regex::new(pattern.get_ref()) {
-                Ok(_) => true,
+            let expanded = match expand(pattern.get_ref(), &definitions) {
+                Ok(expanded) => expanded,
+                Err(name) => {
+                    problems.push(source.at(
+                        pattern.span(),
+                        format!("`{{{name}}}` is not defined in [define]"),
+                    ));
+                    return None;
+                }
+            };
+            match Regex::new(&expanded) {
+                Ok(_) => Some(expanded),
                 Err(e) => {
                     let message = e.to_string().replace('\n', " ");
                     problems.push(source.at(
                         pattern.span(),
                         format!("pattern does not compile: {message}"),
                     ));
-                    false
+                    None
                 }
             }
         };
@@ -144,21 +160,21 @@ impl Lexicon {
                 problems
                     .push(source.at(spec.level.span(), "a rule's level is `crisis` or `concern`"));
             }
-            if compile(&spec.id, &spec.pattern, &mut problems) {
+            if let Some(pattern) = compile(&spec.id, &spec.pattern, &mut problems) {
                 rules.push(Rule {
                     id: spec.id.get_ref().clone(),
                     category: spec.category,
                     level: *spec.level.get_ref(),
-                    pattern: spec.pattern.get_ref().clone(),
+                    pattern,
                 });
             }
         }
         let mut guards = Vec::new();
         for spec in &file.guards {
-            if compile(&spec.id, &spec.pattern, &mut problems) {
+            if let Some(pattern) = compile(&spec.id, &spec.pattern, &mut problems) {
                 guards.push(Guard {
                     id: spec.id.get_ref().clone(),
-                    pattern: spec.pattern.get_ref().clone(),
+                    pattern,
                 });
             }
         }
@@ -239,12 +255,81 @@ impl Lexicon {
     }
 }
 
+/// Definitions expanded in order, each may use the ones before it.
+fn expand_definitions(
+    defines: &BTreeMap<String, Spanned<String>>,
+    source: &SourceFile,
+    problems: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, String> {
+    let mut done: BTreeMap<String, String> = BTreeMap::new();
+    // Sorted by position in the file, so a definition can use those above it.
+    let mut ordered: Vec<_> = defines.iter().collect();
+    ordered.sort_by_key(|(_, pattern)| pattern.span().start);
+    for (name, pattern) in ordered {
+        if !name.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+            problems.push(source.at(
+                pattern.span(),
+                format!("definition name `{name}` must be lower-case letters and `_`"),
+            ));
+            continue;
+        }
+        match expand(pattern.get_ref(), &done) {
+            Ok(expanded) => {
+                done.insert(name.clone(), expanded);
+            }
+            Err(missing) => problems.push(source.at(
+                pattern.span(),
+                format!("`{{{missing}}}` is used before it is defined"),
+            )),
+        }
+    }
+    done
+}
+
+/// `pattern` with every `{name}` replaced by `(?:definition)`; `Err(name)` if one is unknown.
+/// Repetitions like `{2}` or `{1,3}` are not names and stay as written.
+fn expand(pattern: &str, definitions: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        let escaped = rest[..open].ends_with('\\') && !rest[..open].ends_with("\\\\");
+        let after = &rest[open + 1..];
+        let len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        out.push_str(&rest[..open]);
+        let is_name = len > 0 && after[len..].starts_with('}') && !escaped;
+        let is_property = rest[..open].ends_with("\\p") || rest[..open].ends_with("\\P");
+        if is_name && !is_property {
+            let name = &after[..len];
+            let definition = definitions.get(name).ok_or_else(|| name.to_string())?;
+            out.push_str("(?:");
+            out.push_str(definition);
+            out.push(')');
+            rest = &after[len + 1..];
+        } else {
+            out.push('{');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(text: &str) -> Result<Lexicon, Vec<Diagnostic>> {
         Lexicon::parse(&SourceFile::new("lex.toml", text))
+    }
+
+    #[test]
+    fn definitions_expand_and_unknown_ones_are_reported() {
+        let lexicon = parse("[define]\nme = \"i|me\"\nself = \"{me}sel(f|ves)\"\n[[rule]]\nid = \"a\"\ncategory = \"suicide\"\nlevel = \"crisis\"\npattern = 'ab{1,2} {self}'\nmatches = [\"ab meself\"]\n").unwrap();
+        assert_eq!(lexicon.rules[0].pattern, "ab{1,2} (?:(?:i|me)sel(f|ves))");
+        let errors = parse("[[rule]]\nid = \"a\"\ncategory = \"suicide\"\nlevel = \"crisis\"\npattern = '{nope}'\nmatches = [\"x\"]\n").unwrap_err();
+        assert!(errors[0].message.contains("`{nope}` is not defined"), "{}", errors[0].message);
     }
 
     #[test]

@@ -31,9 +31,18 @@ pub fn normalize(text: &str) -> String {
 /// NFKD, invisible characters and accents dropped, look-alikes folded to ASCII, lower-case, straight quotes.
 pub fn unicode_fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    // An upper-case I right after a lower-case letter is read as l ("kiII" is "kill").
+    let mut after_lower = false;
     for c in text.nfkd() {
         if c.is_whitespace() {
             out.push(' ');
+            after_lower = false;
+            continue;
+        }
+        let was_after_lower = after_lower;
+        after_lower = c.is_lowercase() || (c == 'I' && was_after_lower);
+        if c == 'I' && was_after_lower {
+            out.push('l');
             continue;
         }
         match c.general_category() {
@@ -287,6 +296,12 @@ mod tests {
         assert_eq!(unicode_fold("k\u{0456}ll"), "kill");
         assert_eq!(unicode_fold("d\u{0435}\u{0430}d"), "dead");
         assert_eq!(unicode_fold("n\u{03bf}"), "no");
+    }
+
+    #[test]
+    fn capital_i_inside_a_lower_case_word_reads_as_l() {
+        assert_eq!(unicode_fold("kiII myself"), "kill myself");
+        assert_eq!(unicode_fold("I said HI"), "i said hi");
     }
 
     #[test]
