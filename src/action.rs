@@ -17,6 +17,10 @@ pub enum Action {
     Start {
         dialogue: String,
     },
+    /// Use this region's crisis contacts from now on.
+    SetRegion {
+        code: String,
+    },
     Command(Command),
 }
 
@@ -35,8 +39,47 @@ pub enum Command {
     Forget,
     ForgetConfirmed,
     Resources,
+    /// Show the region used for crisis contacts and offer to change it.
+    Region,
     /// Show again where the person was (after an interruption).
     Resume,
+    /// An answer to one of the safety check-in questions.
+    SafetyCheck {
+        question: SafetyQuestion,
+        answer: SafetyAnswer,
+    },
+}
+
+/// The questions of the safety check-in, in the order they are asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SafetyQuestion {
+    /// Wished to be dead, or to go to sleep and not wake up.
+    WishedDead,
+    /// Thoughts of killing oneself.
+    Thoughts,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SafetyAnswer {
+    Yes,
+    No,
+    RatherNotSay,
+}
+
+impl SafetyAnswer {
+    /// A typed answer: `yes`, `no` and their everyday forms.
+    pub fn from_text(text: &str) -> Option<SafetyAnswer> {
+        let word = text.trim().trim_end_matches(['.', '!', '?']).to_lowercase();
+        match word.as_str() {
+            "yes" | "y" | "yeah" | "yep" | "yea" | "ya" | "i have" | "yes i have" | "sometimes" => {
+                Some(SafetyAnswer::Yes)
+            }
+            "no" | "n" | "nope" | "nah" | "i haven't" | "no i haven't" | "not really" | "never" => {
+                Some(SafetyAnswer::No)
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Command {
@@ -51,6 +94,7 @@ impl Command {
             "export" | "mydata" => Command::Export,
             "forget" => Command::Forget,
             "resources" | "help now" | "crisis" => Command::Resources,
+            "region" | "country" => Command::Region,
             "continue" | "resume" => Command::Resume,
             _ => return None,
         })
@@ -59,7 +103,7 @@ impl Command {
 
 impl Command {
     /// Commands a dialogue file may name in a choice's `command` key.
-    pub const FOR_CONTENT: [(&'static str, Command); 7] = [
+    pub const FOR_CONTENT: [(&'static str, Command); 8] = [
         ("menu", Command::Menu),
         ("help", Command::Help),
         ("privacy", Command::Privacy),
@@ -67,6 +111,7 @@ impl Command {
         ("export", Command::Export),
         ("forget", Command::Forget),
         ("resources", Command::Resources),
+        ("region", Command::Region),
     ];
 
     /// The command a dialogue file names, if it is one of [`Command::FOR_CONTENT`].
@@ -109,5 +154,13 @@ mod tests {
         assert_eq!(Command::from_word("!forget"), Some(Command::Forget));
         assert_eq!(Command::from_word("menus"), None);
         assert_eq!(Command::from_word("I need help"), None);
+        assert_eq!(Command::from_word("region"), Some(Command::Region));
+    }
+
+    #[test]
+    fn typed_safety_answers() {
+        assert_eq!(SafetyAnswer::from_text("Yes."), Some(SafetyAnswer::Yes));
+        assert_eq!(SafetyAnswer::from_text("nope"), Some(SafetyAnswer::No));
+        assert_eq!(SafetyAnswer::from_text("I'm fine, just venting"), None);
     }
 }

@@ -18,6 +18,8 @@ pub struct TerminalChat {
     bot: Bot,
     user: UserId,
     offers: Vec<Offer>,
+    /// From the terminal's `LANG` (`en_GB.UTF-8` -> `en-GB`): a hint for crisis contacts.
+    locale: Option<String>,
 }
 
 impl TerminalChat {
@@ -26,7 +28,14 @@ impl TerminalChat {
             bot,
             user,
             offers: Vec::new(),
+            locale: None,
         }
+    }
+
+    /// Use `locale` as the language hint (see [`locale_from_lang`]).
+    pub fn with_locale(mut self, locale: Option<String>) -> Self {
+        self.locale = locale;
+        self
     }
 
     pub fn bot(&self) -> &Bot {
@@ -58,7 +67,7 @@ impl TerminalChat {
             }
             _ => Event::text(&self.user, line),
         };
-        let replies = self.bot.handle(event);
+        let replies = self.bot.handle(event.with_locale(self.locale.clone()));
         Some(self.render(&replies))
     }
 
@@ -99,6 +108,15 @@ impl TerminalChat {
         }
         out
     }
+}
+
+/// A locale from a POSIX `LANG` value: `en_GB.UTF-8` -> `en-GB`; `C`, `POSIX` -> none.
+pub fn locale_from_lang(lang: &str) -> Option<String> {
+    let name = lang.split(['.', '@']).next().unwrap_or_default();
+    if name.is_empty() || name == "C" || name == "POSIX" {
+        return None;
+    }
+    Some(name.replace('_', "-"))
 }
 
 /// Discord's `**bold**` markers mean nothing in a terminal; drop them, keep the words.
@@ -144,4 +162,17 @@ pub fn run(mut chat: TerminalChat) -> std::io::Result<()> {
     }
     chat.bot().store().flush().map_err(std::io::Error::other)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locales_from_lang() {
+        assert_eq!(locale_from_lang("en_GB.UTF-8").as_deref(), Some("en-GB"));
+        assert_eq!(locale_from_lang("de_DE@euro").as_deref(), Some("de-DE"));
+        assert_eq!(locale_from_lang("C.UTF-8"), None);
+        assert_eq!(locale_from_lang(""), None);
+    }
 }

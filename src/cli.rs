@@ -116,7 +116,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let store = open_store(&data_dir)?;
             let bot = Bot::new(bundle, store, bot_options(&config));
             let user = UserId::new(TERMINAL_USER)?;
-            chat::run(TerminalChat::new(bot, user))?;
+            let locale = std::env::var("LANG")
+                .ok()
+                .and_then(|l| chat::locale_from_lang(&l));
+            chat::run(TerminalChat::new(bot, user).with_locale(locale))?;
             Ok(ExitCode::SUCCESS)
         }
         CliCommand::Validate { dialogues } => {

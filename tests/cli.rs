@@ -14,6 +14,8 @@ fn securebase(args: &[&str], cwd: &Path, stdin: &[u8]) -> Output {
         .current_dir(cwd)
         .env_remove("RUST_LOG")
         .env_remove("DISCORD_TOKEN")
+        .env_remove("LANG")
+        .env_remove("LC_ALL")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

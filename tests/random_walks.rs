@@ -56,7 +56,9 @@ fn walk(
                     },
                 ),
                 // Commands and new dialogues leave this dialogue: the walk is over.
-                Action::Command(_) | Action::Start { .. } => return Ok(seen),
+                Action::Command(_) | Action::Start { .. } | Action::SetRegion { .. } => {
+                    return Ok(seen);
+                }
             }
         };
         turn =

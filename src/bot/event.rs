@@ -11,6 +11,9 @@ use crate::store::UserId;
 pub struct Event {
     pub user: UserId,
     pub kind: EventKind,
+    /// The person's language setting as the transport reports it (Discord locale such as
+    /// `en-GB`), used only as a hint for which crisis contacts to show.
+    pub locale: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +31,7 @@ impl Event {
         Self {
             user: user.clone(),
             kind: EventKind::Text(text.into()),
+            locale: None,
         }
     }
 
@@ -35,7 +39,22 @@ impl Event {
         Self {
             user: user.clone(),
             kind: EventKind::Action(action),
+            locale: None,
         }
+    }
+
+    pub fn tick(user: &UserId) -> Self {
+        Self {
+            user: user.clone(),
+            kind: EventKind::Tick,
+            locale: None,
+        }
+    }
+
+    /// The same event with a locale hint.
+    pub fn with_locale(mut self, locale: Option<String>) -> Self {
+        self.locale = locale;
+        self
     }
 }
 

@@ -6,6 +6,7 @@
 //! everyone else the conversation lives in memory and is dropped after a while idle.
 
 mod event;
+mod safety;
 mod texts;
 
 pub use event::{Event, EventKind, Reply};
@@ -16,12 +17,12 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::action::{Action, Command, Offer};
+use crate::action::{Action, Command, Offer, SafetyQuestion};
 use crate::bundle::Bundle;
 use crate::content::MENU_DIALOGUE;
-use crate::crisis::{GROUNDING_DIALOGUE, crisis_card, resources_message};
+use crate::crisis::resources_message;
 use crate::engine::{self, EngineError, Input, Session, Turn};
-use crate::risk::{Assessment, Category};
+use crate::risk::Category;
 use crate::store::{
     ConsentRecord, PRIVACY_VERSION, SavedNote, Store, StoreError, UserId, UserSettings,
 };
@@ -49,6 +50,10 @@ struct Person {
     last_seen: DateTime<Utc>,
     /// Whether the stored state (consent, settings, session) has been read for this person.
     loaded: bool,
+    /// The last language hint the transport gave (never stored).
+    locale: Option<String>,
+    /// A safety check-in question waiting for an answer.
+    check: Option<SafetyQuestion>,
 }
 
 /// One person's record, locked on its own so one person's storage work never holds up another.
@@ -106,11 +111,13 @@ impl Bot {
                 // Safety first: nothing else looks at the text before the scanner.
                 let assessment = self.bundle.scanner.scan(&text);
                 if assessment.is_risk() {
-                    return vec![self.escalate(&event.user, &assessment)];
+                    return self.escalate(&event.user, event.locale.as_deref(), &assessment);
                 }
-                self.handle_text(&event.user, &text)
+                self.handle_text(&event.user, event.locale.as_deref(), &text)
             }
-            EventKind::Action(action) => self.handle_action(&event.user, action),
+            EventKind::Action(action) => {
+                self.handle_action(&event.user, event.locale.as_deref(), action)
+            }
             EventKind::Tick => {
                 self.forget_idle();
                 Vec::new()
@@ -118,45 +125,18 @@ impl Bot {
         }
     }
 
-    fn escalate(&self, user: &UserId, assessment: &Assessment) -> Reply {
-        for category in &assessment.categories {
-            let index = CATEGORIES.iter().position(|c| c == category).unwrap_or(0);
-            self.risk_counts[index].fetch_add(1, Ordering::Relaxed);
+    fn handle_text(&self, user: &UserId, locale: Option<&str>, text: &str) -> Vec<Reply> {
+        if let Some(action) = self.pending_check_answer(user, text) {
+            return self.handle_action(user, locale, action);
         }
-        tracing::info!(level = ?assessment.level, categories = ?assessment.categories, "risk match");
-        // Never wait here: if this person's record is busy (a flush, say), read the region from
-        // the store, and a storage fault falls back to the default region.
-        let slot = self.lock_people().get(user).cloned();
-        let mut person = slot.as_ref().and_then(|s| s.try_lock().ok());
-        let region = person
-            .as_ref()
-            .and_then(|p| p.settings.region.clone())
-            .or_else(|| {
-                self.store
-                    .settings(user)
-                    .ok()
-                    .flatten()
-                    .and_then(|s| s.region)
-            })
-            .or_else(|| self.options.default_region.clone());
-        let grounding = self.bundle.library.get(GROUNDING_DIALOGUE).is_some();
-        let card = crisis_card(
-            assessment,
-            &self.bundle.resources,
-            region.as_deref(),
-            grounding,
-        );
-        if let Some(person) = person.as_mut() {
-            person.offers = card.options.clone();
+        if let Some(code) = text.trim().to_lowercase().strip_prefix("region ") {
+            let code = code.trim().to_uppercase();
+            return self.handle_action(user, locale, Action::SetRegion { code });
         }
-        Reply::Crisis(card)
-    }
-
-    fn handle_text(&self, user: &UserId, text: &str) -> Vec<Reply> {
         if let Some(command) = Command::from_word(text) {
-            return self.handle_command(user, command);
+            return self.handle_action(user, locale, Action::Command(command));
         }
-        self.with_person(user, |bot, person| {
+        self.with_person(user, locale, |bot, person| {
             let mut replies = Vec::new();
             if let Some(session) = person.session.clone() {
                 let awaits_text = engine::current(&bot.bundle.library, &session)
@@ -184,11 +164,8 @@ impl Bot {
         })
     }
 
-    fn handle_action(&self, user: &UserId, action: Action) -> Vec<Reply> {
-        if let Action::Command(command) = action {
-            return self.handle_command(user, command);
-        }
-        self.with_person(user, |bot, person| bot.act(user, person, action))
+    fn handle_action(&self, user: &UserId, locale: Option<&str>, action: Action) -> Vec<Reply> {
+        self.with_person(user, locale, |bot, person| bot.act(user, person, action))
     }
 
     /// Dialogue actions (choose, start) for a person already loaded.
@@ -197,6 +174,7 @@ impl Bot {
         let library = &self.bundle.library;
         match action {
             Action::Command(command) => return self.command_for(user, person, command),
+            Action::SetRegion { code } => return self.set_region(user, person, &code),
             Action::Start { dialogue } => {
                 let result = engine::start_after(
                     library,
@@ -291,10 +269,6 @@ impl Bot {
         };
         self.apply_turn(user, person, result, &mut replies);
         replies
-    }
-
-    fn handle_command(&self, user: &UserId, command: Command) -> Vec<Reply> {
-        self.with_person(user, |bot, person| bot.command_for(user, person, command))
     }
 
     fn command_for(&self, user: &UserId, person: &mut Person, command: Command) -> Vec<Reply> {
@@ -406,18 +380,22 @@ impl Bot {
                 Err(e) => vec![self.storage_failed(&e)],
             },
             Command::Resources => {
-                let region = person
-                    .settings
-                    .region
-                    .clone()
-                    .or_else(|| self.options.default_region.clone());
+                let (region, _) = self.region_of(person);
                 vec![self.remember(
                     person,
                     Reply::with_options(
                         resources_message(&self.bundle.resources, region.as_deref()),
-                        vec![Offer::command("Continue", Command::Resume), menu()],
+                        vec![
+                            Offer::command("Continue", Command::Resume),
+                            Offer::command("Change region", Command::Region),
+                            menu(),
+                        ],
                     ),
                 )]
+            }
+            Command::Region => vec![self.region_menu(person)],
+            Command::SafetyCheck { question, answer } => {
+                self.safety_answer(person, question, answer)
             }
         }
     }
@@ -472,22 +450,30 @@ impl Bot {
     fn with_person<T: Into<Vec<Reply>>>(
         &self,
         user: &UserId,
+        locale: Option<&str>,
         f: impl FnOnce(&Self, &mut Person) -> T,
     ) -> Vec<Reply> {
         let now = (self.clock)();
-        let slot = self
-            .lock_people()
-            .entry(user.clone())
-            .or_insert_with(|| Arc::new(Mutex::new(Person::new(now))))
-            .clone();
+        let slot = self.slot(user, now);
         let mut person = slot.lock().unwrap_or_else(|e| e.into_inner());
         let mut replies = Vec::new();
         if !person.loaded {
             replies.extend(self.load_person(user, &mut person));
         }
         person.last_seen = now;
+        if let Some(locale) = locale {
+            person.locale = Some(locale.to_string());
+        }
         replies.extend(f(self, &mut person).into());
         replies
+    }
+
+    /// The person's record, created empty (not yet loaded) on first contact.
+    fn slot(&self, user: &UserId, now: DateTime<Utc>) -> PersonSlot {
+        self.lock_people()
+            .entry(user.clone())
+            .or_insert_with(|| Arc::new(Mutex::new(Person::new(now))))
+            .clone()
     }
 
     /// Read what is stored for `user` into `person`; returns the greeting or welcome back.
@@ -552,6 +538,8 @@ impl Person {
             saving: false,
             last_seen: now,
             loaded: false,
+            locale: None,
+            check: None,
         }
     }
 }

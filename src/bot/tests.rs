@@ -7,8 +7,14 @@ use chrono::TimeZone;
 
 use super::*;
 
+/// Loaded once per test binary: loading runs every lexicon example.
 fn bundle() -> Bundle {
-    Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues")).expect("content")
+    static BUNDLE: std::sync::OnceLock<Bundle> = std::sync::OnceLock::new();
+    BUNDLE
+        .get_or_init(|| {
+            Bundle::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues")).expect("content")
+        })
+        .clone()
 }
 
 fn bot() -> Bot {
@@ -226,16 +232,10 @@ fn idle_in_memory_conversations_are_forgotten_on_tick() {
             .unwrap()
     });
     say(&bot, "menu");
-    bot.handle(Event {
-        user: alice(),
-        kind: EventKind::Tick,
-    });
+    bot.handle(Event::tick(&alice()));
     assert!(bot.remembers(&alice()));
     now.store(IDLE_FORGET_AFTER.num_seconds() + 1, Ordering::Relaxed);
-    bot.handle(Event {
-        user: alice(),
-        kind: EventKind::Tick,
-    });
+    bot.handle(Event::tick(&alice()));
     assert!(!bot.remembers(&alice()));
 }
 

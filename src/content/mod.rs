@@ -11,5 +11,5 @@ pub mod template;
 
 pub use diagnostic::{Diagnostic, SourceFile};
 pub use dialogue::{Choice, Dialogue, Effect, MENU_DIALOGUE, Node, NodeBody, Target};
-pub use limits::{MAX_LABEL_LEN, MAX_MESSAGE_LEN};
+pub use limits::{MAX_CHOICES, MAX_LABEL_LEN, MAX_MESSAGE_LEN};
 pub use load::{Library, SAFETY_DIR};

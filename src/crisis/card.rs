@@ -10,6 +10,7 @@ use crate::action::{Action, Command, Offer};
 use crate::risk::{Assessment, Category, Level};
 
 use super::resources::{ContactKind, INTERNATIONAL, Region, Resources};
+use super::wording::wording;
 
 /// Contacts shown before the directory: one or two, never a wall of numbers.
 const MAX_LOCAL_CONTACTS: usize = 2;
@@ -20,8 +21,12 @@ pub const GROUNDING_DIALOGUE: &str = "grounding";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CrisisCard {
     pub level: Level,
+    /// The category the card is written for (`None` for a general one).
+    pub category: Option<Category>,
     /// What the bot says first: acknowledgement, what it noticed, that it is automated.
     pub opening: Vec<String>,
+    /// Practical steps (helping someone else), shown before the contacts.
+    pub guidance: Vec<String>,
     /// Contact lines, most local first, then the directory.
     pub contacts: Vec<String>,
     /// The closing line: the emergency number for immediate danger.
@@ -34,6 +39,14 @@ impl CrisisCard {
     pub fn plain_text(&self) -> String {
         let mut out = self.opening.join("\n\n");
         out.push_str("\n\n");
+        for line in &self.guidance {
+            out.push_str("- ");
+            out.push_str(line);
+            out.push('\n');
+        }
+        if !self.guidance.is_empty() {
+            out.push('\n');
+        }
         for line in &self.contacts {
             out.push_str("• ");
             out.push_str(line);
@@ -53,19 +66,8 @@ pub fn crisis_card(
     grounding_available: bool,
 ) -> CrisisCard {
     let region = resources.region(region);
-    let opening = match assessment.level {
-        Level::Crisis => vec![
-            format!(
-                "Thank you for telling me. What you wrote sounds like {}, and that matters.",
-                noticed(&assessment.categories)
-            ),
-            "I'm an automated bot, not a person, so I can't give you the help you deserve right now. People at these services can, and they want to hear from you:".to_string(),
-        ],
-        Level::Concern | Level::None => vec![
-            "Thank you for sharing that. Some of what you wrote sounds really heavy, and I want to make sure you have support.".to_string(),
-            "I'm an automated bot, not a person. If things feel hard to carry, you can talk to someone at any of these, any time:".to_string(),
-        ],
-    };
+    let wording = wording(assessment.primary, assessment.level);
+    let fill = |text: &str| text.replace("{emergency}", &region.emergency);
     let mut options = vec![Offer::command("Keep talking with me", Command::Resume)];
     if grounding_available {
         options.push(Offer::new(
@@ -78,27 +80,12 @@ pub fn crisis_card(
     options.push(Offer::command("Main menu", Command::Menu));
     CrisisCard {
         level: assessment.level,
-        opening,
-        contacts: contact_lines(
-            region,
-            resources,
-            &[ContactKind::CrisisLine, ContactKind::TextLine],
-            MAX_LOCAL_CONTACTS,
-        ),
-        emergency: emergency_line(region),
+        category: assessment.primary,
+        opening: wording.opening.iter().map(|t| fill(t)).collect(),
+        guidance: wording.guidance.iter().map(|t| fill(t)).collect(),
+        contacts: contact_lines(region, resources, wording.contact_kinds, MAX_LOCAL_CONTACTS),
+        emergency: emergency_line(region, wording.emergency),
         options,
-    }
-}
-
-/// What the bot noticed, in general terms: never the person's words, never a method.
-fn noticed(categories: &[Category]) -> &'static str {
-    match categories.first() {
-        Some(Category::Suicide) | None => "you may be in danger or thinking about ending your life",
-        Some(Category::SelfHarm) => "you may be hurting yourself or thinking about it",
-        Some(Category::Overdose) => "you may have taken something that could harm you",
-        Some(Category::HarmOthers) => "you may be thinking about hurting someone",
-        Some(Category::Abuse) => "someone may be hurting you",
-        Some(Category::ThirdParty) => "someone you care about may be in danger",
     }
 }
 
@@ -110,30 +97,35 @@ pub fn resources_message(resources: &Resources, region: Option<&str>) -> String 
         ContactKind::CrisisLine,
         ContactKind::TextLine,
         ContactKind::DomesticViolence,
+        ContactKind::PoisonControl,
     ];
-    let mut text = String::from(
-        "If you'd like to talk to a person, these services are free and confidential:\n",
+    let mut text = format!(
+        "If you'd like to talk to a person, these services are free and confidential ({}):\n",
+        region.name
     );
     for line in contact_lines(region, resources, &kinds, usize::MAX) {
         text.push_str("\n• ");
         text.push_str(&line);
     }
     text.push_str("\n\n");
-    text.push_str(&emergency_line(region));
+    text.push_str(&emergency_line(
+        region,
+        "If you are in immediate danger, call {emergency} now.",
+    ));
     text
 }
 
-/// Up to `max` contacts of `kinds` from `region`, then the international directory.
+/// Up to `max` contacts of `kinds` from `region` (in the order of `kinds`), then the
+/// international directory.
 fn contact_lines(
     region: &Region,
     resources: &Resources,
     kinds: &[ContactKind],
     max: usize,
 ) -> Vec<String> {
-    let mut lines: Vec<String> = region
-        .contacts
+    let mut lines: Vec<String> = kinds
         .iter()
-        .filter(|c| kinds.contains(&c.kind))
+        .flat_map(|kind| region.contacts_of(*kind))
         .take(max)
         .map(|c| format!("{}: {}", c.name, c.reach))
         .collect();
@@ -147,17 +139,12 @@ fn contact_lines(
     lines
 }
 
-fn emergency_line(region: &Region) -> String {
+fn emergency_line(region: &Region, template: &str) -> String {
+    let line = template.replace("{emergency}", &region.emergency);
     if region.code == INTERNATIONAL {
-        format!(
-            "If you are in immediate danger, call {} now.",
-            region.emergency
-        )
+        line
     } else {
-        format!(
-            "If you are in immediate danger, call {} now ({}).",
-            region.emergency, region.name
-        )
+        format!("{} ({})", line.trim_end_matches('.'), region.name) + "."
     }
 }
 
@@ -178,6 +165,7 @@ mod tests {
         let assessment = Assessment {
             level: Level::Crisis,
             categories: vec![category],
+            primary: Some(category),
         };
         crisis_card(&assessment, &resources(), None, true)
     }
@@ -187,6 +175,17 @@ mod tests {
         assert!(card(Category::SelfHarm).opening[0].contains("hurting yourself"));
         assert!(card(Category::Suicide).opening[0].contains("ending your life"));
         assert!(!card(Category::SelfHarm).opening[0].contains("ending your life"));
+        assert!(card(Category::Overdose).opening[0].contains("medical help now"));
+        assert!(card(Category::Abuse).opening[1].contains("safe for you to read this"));
+        assert!(card(Category::HarmOthers).opening[0].contains("hurting someone"));
+        assert!(!card(Category::ThirdParty).guidance.is_empty());
+    }
+
+    #[test]
+    fn never_a_wall_of_numbers() {
+        for category in Category::PRIORITY {
+            assert!(card(category).contacts.len() <= MAX_LOCAL_CONTACTS + 1);
+        }
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 mod card;
 mod resources;
+pub mod wording;
 
 pub use card::{CrisisCard, GROUNDING_DIALOGUE, crisis_card, resources_message};
 pub use resources::{Contact, ContactKind, INTERNATIONAL, Region, Resources};

@@ -121,6 +121,17 @@ impl Resources {
                     ));
                 }
             }
+            for locale in &region.locales {
+                let taken = regions
+                    .values()
+                    .find(|r: &&Region| r.locales.iter().any(|l| l.eq_ignore_ascii_case(locale)));
+                if let Some(other) = taken {
+                    problems.push(source.at(
+                        span.clone(),
+                        format!("locale `{locale}` is already a hint for {}", other.code),
+                    ));
+                }
+            }
             if regions.insert(region.code.clone(), region).is_some() {
                 problems.push(source.at(span, "this region code is listed twice"));
             }
@@ -142,6 +153,18 @@ impl Resources {
         code.and_then(|c| self.regions.get(&c.to_ascii_uppercase()))
             .or_else(|| self.regions.get(INTERNATIONAL))
             .unwrap_or_else(|| unreachable_international())
+    }
+
+    /// The region a locale hints at: an exact match (`en-GB` -> UK), else its language alone
+    /// (`de-AT` -> the region listing `de`). `None` when no region lists it.
+    pub fn region_for_locale(&self, locale: &str) -> Option<&Region> {
+        let listing = |wanted: &str| {
+            self.regions
+                .values()
+                .find(|r| r.locales.iter().any(|l| l.eq_ignore_ascii_case(wanted)))
+        };
+        let locale = locale.replace('_', "-");
+        listing(&locale).or_else(|| listing(locale.split('-').next().unwrap_or_default()))
     }
 
     pub fn knows(&self, code: &str) -> bool {
@@ -195,6 +218,25 @@ verified = "2026-11-22"
         assert_eq!(r.region(Some("ZZ")).code, "INTL");
         assert_eq!(r.region(None).code, "INTL");
         assert_eq!(r.region(Some("intl")).code, "INTL");
+    }
+
+    #[test]
+    fn locales_hint_at_regions() {
+        let text = OK.replace(
+            "name = \"Anywhere\"",
+            "name = \"Anywhere\"\nlocales = [\"de\", \"en-GB\"]",
+        );
+        let r = Resources::parse(&SourceFile::new("r.toml", text)).unwrap();
+        assert_eq!(
+            r.region_for_locale("en-GB").map(|r| r.code.as_str()),
+            Some("INTL")
+        );
+        assert_eq!(
+            r.region_for_locale("de_AT").map(|r| r.code.as_str()),
+            Some("INTL")
+        );
+        assert!(r.region_for_locale("en-US").is_none());
+        assert!(r.region_for_locale("en").is_none());
     }
 
     #[test]

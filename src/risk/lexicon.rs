@@ -26,6 +26,17 @@ pub enum Category {
 }
 
 impl Category {
+    /// Which category a reply is about when several match at the same level: the most urgent
+    /// need first (an overdose needs emergency care before anything else).
+    pub const PRIORITY: [Category; 6] = [
+        Category::Overdose,
+        Category::Suicide,
+        Category::SelfHarm,
+        Category::HarmOthers,
+        Category::Abuse,
+        Category::ThirdParty,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Category::Suicide => "suicide",
@@ -329,7 +340,11 @@ mod tests {
         let lexicon = parse("[define]\nme = \"i|me\"\nself = \"{me}sel(f|ves)\"\n[[rule]]\nid = \"a\"\ncategory = \"suicide\"\nlevel = \"crisis\"\npattern = 'ab{1,2} {self}'\nmatches = [\"ab meself\"]\n").unwrap();
         assert_eq!(lexicon.rules[0].pattern, "ab{1,2} (?:(?:i|me)sel(f|ves))");
         let errors = parse("[[rule]]\nid = \"a\"\ncategory = \"suicide\"\nlevel = \"crisis\"\npattern = '{nope}'\nmatches = [\"x\"]\n").unwrap_err();
-        assert!(errors[0].message.contains("`{nope}` is not defined"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("`{nope}` is not defined"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

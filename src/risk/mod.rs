@@ -23,6 +23,10 @@ use crate::content::Diagnostic;
 pub struct Assessment {
     pub level: Level,
     pub categories: Vec<Category>,
+    /// The category the reply is about: the one matched at the highest level, ties broken by
+    /// [`Category::PRIORITY`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary: Option<Category>,
 }
 
 impl Assessment {
@@ -30,6 +34,7 @@ impl Assessment {
         Self {
             level: Level::None,
             categories: Vec::new(),
+            primary: None,
         }
     }
 
@@ -91,17 +96,26 @@ impl Scanner {
 
     /// Scan one message.
     pub fn scan(&self, text: &str) -> Assessment {
-        let mut level = Level::None;
-        let mut categories = Vec::new();
+        let mut best: Vec<(Category, Level)> = Vec::new();
         for index in self.matching_rules(text) {
-            let (category, rule_level) = self.rule_meta[index];
-            level = level.max(rule_level);
-            if !categories.contains(&category) {
-                categories.push(category);
+            let (category, level) = self.rule_meta[index];
+            match best.iter_mut().find(|(c, _)| *c == category) {
+                Some((_, known)) => *known = (*known).max(level),
+                None => best.push((category, level)),
             }
         }
+        let level = best.iter().map(|(_, l)| *l).max().unwrap_or(Level::None);
+        let primary = Category::PRIORITY
+            .iter()
+            .find(|c| best.contains(&(**c, level)))
+            .copied();
+        let mut categories: Vec<Category> = best.into_iter().map(|(c, _)| c).collect();
         categories.sort();
-        Assessment { level, categories }
+        Assessment {
+            level,
+            categories,
+            primary,
+        }
     }
 
     /// Indices (in lexicon order) of the rules that match `text`, each once.
@@ -175,6 +189,10 @@ matches = ["this homework is killing me"]
         let a = s.scan("I want to KILL  myself and hurt myself");
         assert_eq!(a.level, Level::Crisis);
         assert_eq!(a.categories, vec![Category::Suicide, Category::SelfHarm]);
+        assert_eq!(a.primary, Some(Category::Suicide));
+        // The primary category is the one at the highest level, not the first by priority.
+        let a = s.scan("i might hurt myself");
+        assert_eq!(a.primary, Some(Category::SelfHarm));
         assert_eq!(s.scan("i might hurt myself").level, Level::Concern);
         assert_eq!(s.scan("lovely weather"), Assessment::none());
     }
