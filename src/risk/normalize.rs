@@ -9,8 +9,8 @@
 //! 2. [`unwrap_markup`]: Discord markup (`||spoiler||`, `**bold**`, `__underline__`, `~~`, code
 //!    ticks, quote marks) becomes spaces, keeping the words.
 //! 3. [`join_spaced_letters`]: `k i l l` becomes `kill` (runs of three or more single characters).
-//! 4. [`collapse_repeated_words`]: `to to to` becomes `to`.
-//! 5. [`limit_letter_runs`]: `wannnna` becomes `wanna` (runs of 3+ of a letter become 2).
+//! 4. [`limit_letter_runs`]: `wannnna` becomes `wanna` (runs of 3+ of a letter become 2).
+//! 5. [`collapse_repeated_words`]: `to to to` becomes `to`.
 //!
 //! The result is idempotent: normalising it again changes nothing. Matching then looks at a few
 //! forms of this text ([`match_forms`]): letters squeezed (`kiiilll` and `kill` both `kil`), and,
@@ -21,11 +21,22 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// The normalised form of `text`.
 pub fn normalize(text: &str) -> String {
-    let folded = unicode_fold(text);
-    let unwrapped = unwrap_markup(&folded);
-    let joined = join_spaced_letters(&unwrapped);
-    let collapsed = collapse_repeated_words(&joined);
-    limit_letter_runs(&collapsed)
+    let mut text = unicode_fold(text);
+    // The word-level steps can feed each other (joining `| | i` makes a `||` marker; dropping a
+    // repeated word can leave single letters side by side), so they run until nothing changes.
+    // Every pass that changes the text shortens it or replaces markup (and nothing adds either),
+    // so this ends, and the result is idempotent by construction. Real text settles in 1-2.
+    loop {
+        let unwrapped = unwrap_markup(&text);
+        let joined = join_spaced_letters(&unwrapped);
+        let limited = limit_letter_runs(&joined);
+        let next = collapse_repeated_words(&limited);
+        if next == text {
+            break;
+        }
+        text = next;
+    }
+    text
 }
 
 /// NFKD, invisible characters and accents dropped, look-alikes folded to ASCII, lower-case, straight quotes.
@@ -34,36 +45,45 @@ pub fn unicode_fold(text: &str) -> String {
     // An upper-case I right after a lower-case letter is read as l ("kiII" is "kill").
     let mut after_lower = false;
     for c in text.nfkd() {
-        if c.is_whitespace() {
-            out.push(' ');
-            after_lower = false;
-            continue;
-        }
         let was_after_lower = after_lower;
         after_lower = c.is_lowercase() || (c == 'I' && was_after_lower);
         if c == 'I' && was_after_lower {
             out.push('l');
             continue;
         }
-        match c.general_category() {
-            GeneralCategory::Format
-            | GeneralCategory::Control
-            | GeneralCategory::NonspacingMark
-            | GeneralCategory::EnclosingMark => continue,
-            _ => {}
-        }
-        match c {
-            '\u{2018}' | '\u{2019}' | '\u{02bc}' | '\u{2032}' => out.push('\''),
-            '\u{201c}' | '\u{201d}' => out.push('"'),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => push_folded(c, &mut out),
+        // Lower-case first, then fold each resulting character, so the output is already in
+        // the form a second pass would produce.
+        for c in c.to_lowercase() {
+            push_normalised(c, &mut out);
         }
     }
     out
 }
 
-/// A non-ASCII character: its ASCII look-alike if it has a single-letter one (Cyrillic `а`,
-/// Greek `ο`...), else its lower-case form.
+fn push_normalised(c: char, out: &mut String) {
+    if c.is_whitespace() {
+        out.push(' ');
+        return;
+    }
+    match c.general_category() {
+        GeneralCategory::Format
+        | GeneralCategory::Control
+        | GeneralCategory::NonspacingMark
+        | GeneralCategory::EnclosingMark => return,
+        _ => {}
+    }
+    match c {
+        // What lossy decoding puts where bytes were not UTF-8: nothing to read there.
+        '\u{fffd}' => {}
+        '\u{2018}' | '\u{2019}' | '\u{02bc}' | '\u{2032}' => out.push('\''),
+        '\u{201c}' | '\u{201d}' => out.push('"'),
+        c if c.is_ascii() => out.push(c),
+        c => push_folded(c, out),
+    }
+}
+
+/// A lower-case non-ASCII character: its ASCII look-alike if it has a single-letter one
+/// (Cyrillic `а`, Greek `ο`...), else itself.
 fn push_folded(c: char, out: &mut String) {
     let mut buffer = [0u8; 4];
     let mut skeleton = unicode_security::confusable_detection::skeleton(c.encode_utf8(&mut buffer));
@@ -73,7 +93,7 @@ fn push_folded(c: char, out: &mut String) {
             return;
         }
     }
-    out.extend(c.to_lowercase());
+    out.push(c);
 }
 
 /// Discord markup characters become spaces. A single `|` is kept (it can stand for `l`).
