@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use regex::Regex;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -153,7 +152,7 @@ impl Lexicon {
                     return None;
                 }
             };
-            match Regex::new(&expanded) {
+            match super::build(&expanded) {
                 Ok(_) => Some(expanded),
                 Err(e) => {
                     let message = e.to_string().replace('\n', " ");

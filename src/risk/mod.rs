@@ -13,7 +13,7 @@ pub use normalize::{match_forms, normalize, squeeze_pattern};
 
 use std::path::Path;
 
-use regex::{Regex, RegexSet};
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use serde::Serialize;
 
 use crate::content::Diagnostic;
@@ -80,16 +80,16 @@ impl Scanner {
             .map(|g| squeeze_pattern(&g.pattern))
             .collect();
         Ok(Scanner {
-            rules: RegexSet::new(&rule_patterns)?,
+            rules: build_set(&rule_patterns)?,
             rule_meta: lexicon
                 .rules
                 .iter()
                 .map(|r| (r.category, r.level))
                 .collect(),
-            guards: RegexSet::new(&guard_patterns)?,
+            guards: build_set(&guard_patterns)?,
             guard_patterns: guard_patterns
                 .iter()
-                .map(|p| Regex::new(p))
+                .map(|p| build(p))
                 .collect::<Result<_, _>>()?,
         })
     }
@@ -122,7 +122,7 @@ impl Scanner {
     pub fn matching_rules(&self, text: &str) -> Vec<usize> {
         let mut hits: Vec<usize> = Vec::new();
         for form in match_forms(&normalize(text)) {
-            let form = self.blank_guards(form);
+            let form = self.blank_guards(form.into_bytes());
             hits.extend(self.rules.matches(&form).iter());
         }
         hits.sort_unstable();
@@ -131,25 +131,40 @@ impl Scanner {
     }
 
     /// Replace every idiom the guards recognise with spaces, so rules cannot match inside it.
-    fn blank_guards(&self, text: String) -> String {
+    /// Works on bytes: a blanked range never needs to fall on a character boundary.
+    fn blank_guards(&self, mut text: Vec<u8>) -> Vec<u8> {
         let hits = self.guards.matches(&text);
-        if !hits.matched_any() {
-            return text;
-        }
-        let mut out = text;
         for index in hits.iter() {
             let ranges: Vec<_> = self.guard_patterns[index]
-                .find_iter(&out)
+                .find_iter(&text)
                 .map(|m| m.range())
                 .collect();
             for range in ranges {
-                let blank = " ".repeat(range.len());
-                out.replace_range(range, &blank);
+                text[range].fill(b' ');
             }
         }
-        out
+        text
     }
 }
+
+/// Patterns match normalised text, which is lower-case and (nearly) all ASCII: matching bytes
+/// with Unicode off gives ASCII `\b` and `\w`, which keeps the whole set on the fast DFA path
+/// (Unicode word boundaries push a large set onto the slow one). Non-ASCII letters count as
+/// non-word bytes, which is right for English patterns.
+pub(crate) fn build(pattern: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(pattern).unicode(false).build()
+}
+
+fn build_set(patterns: &[String]) -> Result<RegexSet, regex::Error> {
+    RegexSetBuilder::new(patterns)
+        .unicode(false)
+        .dfa_size_limit(DFA_CACHE_BYTES)
+        .build()
+}
+
+/// Room for the lazy DFA's cache: the lexicon's set is large, and with the default the cache
+/// fills and is rebuilt mid-message.
+const DFA_CACHE_BYTES: usize = 16 << 20;
 
 #[cfg(test)]
 mod tests {
