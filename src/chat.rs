@@ -38,6 +38,11 @@ impl TerminalChat {
         self
     }
 
+    /// Change the language hint mid-conversation.
+    pub fn set_locale(&mut self, locale: Option<String>) {
+        self.locale = locale;
+    }
+
     pub fn bot(&self) -> &Bot {
         &self.bot
     }
