@@ -282,3 +282,52 @@ fn a_number_typed_at_a_free_text_step_is_the_answer_not_an_old_button() {
     );
     assert_eq!(json["notes"][0]["text"], "1");
 }
+
+#[test]
+fn scan_writes_one_json_object_per_line_in_order() {
+    let input =
+        "I want to kill myself\nthis homework is killing me\n\nmy partner beats me\n\u{ff}\u{fe}\n";
+    let output = securebase(&["scan"], &root(), input.as_bytes());
+    assert!(output.status.success());
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        5,
+        "one object per input line, blank ones included"
+    );
+    assert_eq!(lines[0]["level"], "crisis");
+    assert_eq!(lines[0]["categories"], serde_json::json!(["suicide"]));
+    assert_eq!(lines[1]["level"], "none");
+    assert_eq!(lines[1]["categories"], serde_json::json!([]));
+    assert_eq!(lines[2]["level"], "none");
+    assert_eq!(lines[3]["categories"], serde_json::json!(["abuse"]));
+    let raw = securebase(&["scan"], &root(), b"\xff\xfe k1ll myself\n");
+    let value: serde_json::Value = serde_json::from_slice(&raw.stdout).unwrap();
+    assert_eq!(
+        value["level"], "crisis",
+        "invalid UTF-8 is read lossily and still scanned"
+    );
+}
+
+#[test]
+fn scan_eval_reports_recall_false_positives_and_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("set.txt");
+    std::fs::write(
+        &set,
+        "# a tiny set\nrisk | suicide | I want to die\nrisk | suicide | the sky is a colour\nsafe | idiom | I'm dead tired\neither | x | whatever\n",
+    )
+    .unwrap();
+    let output = securebase(&["scan", "--eval", set.to_str().unwrap()], &root(), b"");
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("recall 0.500 (1/2"), "{text}");
+    assert!(text.contains("false-positive rate 0.000 (0/1"), "{text}");
+    assert!(
+        text.contains("set.txt:3 [suicide] the sky is a colour"),
+        "{text}"
+    );
+}

@@ -14,7 +14,7 @@ self-care exercises, and information about getting support.\n\n\
 I'm an automated bot. I'm not an emergency service, not a therapist, and I can't diagnose anything. \
 If you are in danger, please contact a crisis line or your local emergency number.\n\n\
 **Words you can type at any time**\n\
-`menu` main menu · `help` this message · `resources` people to talk to now · `privacy` what I store · \
+`menu` main menu · `help` this message · `resources` people to talk to now · `region` where you are, for the right helplines · `privacy` what I store · \
 `consent` turn saving on or off · `export` see your saved data · `forget` erase it all";
 
 pub const CONSENT_ASK: &str = "Would you like me to save your progress?\n\n\
