@@ -20,6 +20,8 @@ use file_check::FileCheck;
 
 /// The folder under the content directory that holds safety data, not dialogues.
 pub const SAFETY_DIR: &str = "safety";
+/// The folder under the content directory that holds the daily prompt pool, not dialogues.
+pub const PROMPTS_DIR: &str = "prompts";
 
 /// All dialogues, checked and compiled.
 #[derive(Debug, Clone, Default)]
@@ -36,7 +38,7 @@ impl Library {
         self.dialogues.values()
     }
 
-    /// Load every dialogue file under `dir` (recursively, skipping the `safety/` folder).
+    /// Load every dialogue file under `dir` (recursively, skipping `safety/` and `prompts/`).
     pub fn load_dir(dir: &Path) -> Result<Library, Vec<Diagnostic>> {
         let mut paths = Vec::new();
         collect_toml_files(dir, &mut paths).map_err(|message| {
@@ -114,7 +116,10 @@ fn collect_toml_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> 
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            if path.file_name().is_some_and(|n| n == SAFETY_DIR) {
+            if path
+                .file_name()
+                .is_some_and(|n| n == SAFETY_DIR || n == PROMPTS_DIR)
+            {
                 continue;
             }
             collect_toml_files(&path, out)?;

@@ -453,6 +453,8 @@ fn load_dir_skips_the_safety_folder_and_reports_paths() {
     .unwrap();
     std::fs::create_dir(dir.path().join("safety")).unwrap();
     std::fs::write(dir.path().join("safety/resources.toml"), "not a dialogue").unwrap();
+    std::fs::create_dir(dir.path().join("prompts")).unwrap();
+    std::fs::write(dir.path().join("prompts/pool.toml"), "not a dialogue").unwrap();
     std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
     let library = Library::load_dir(dir.path()).expect("loads");
     assert_eq!(library.dialogues().count(), 1);
