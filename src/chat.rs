@@ -60,6 +60,18 @@ impl TerminalChat {
         self.render(&replies)
     }
 
+    /// Start a dialogue directly, as a button or slash command that opens it would.
+    pub fn start_dialogue(&mut self, id: &str) -> String {
+        let event = Event::action(
+            &self.user,
+            Action::Start {
+                dialogue: id.to_string(),
+            },
+        );
+        let replies = self.bot.handle(event.with_locale(self.locale.clone()));
+        self.render(&replies)
+    }
+
     /// Handle one typed line; `None` means the person asked to quit.
     pub fn input(&mut self, line: &str) -> Option<String> {
         let line = line.trim();

@@ -6,6 +6,7 @@
 //! - `< text`    the bot's reply to the last input contains `text`
 //! - `<! text`   the bot's reply to the last input does not contain `text`
 //! - `@restart`  stop the bot and start a new one on the same data directory
+//! - `@start ID` start dialogue `ID` directly (as a button that opens it would)
 //! - `@locale X` from now on, the transport reports the person's locale as `X` (e.g. `en-GB`)
 //! - `# ...`     a comment; blank lines are ignored
 //!
@@ -62,6 +63,8 @@ fn run(path: &Path, bundle: &Bundle) -> Vec<String> {
                     "{name}:{line_no}: expected `{expected}` in:\n{last}"
                 ));
             }
+        } else if let Some(id) = line.strip_prefix("@start ") {
+            last = chat.start_dialogue(id.trim());
         } else if let Some(locale) = line.strip_prefix("@locale ") {
             chat.set_locale(Some(locale.trim().to_string()));
         } else if line == "@restart" {
