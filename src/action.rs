@@ -41,6 +41,8 @@ pub enum Command {
     Resources,
     /// Show the region used for crisis contacts and offer to change it.
     Region,
+    /// Today's self-compassion prompt from the daily pool.
+    Prompt,
     /// Show again where the person was (after an interruption).
     Resume,
     /// An answer to one of the safety check-in questions.
@@ -95,6 +97,7 @@ impl Command {
             "forget" => Command::Forget,
             "resources" | "help now" | "crisis" => Command::Resources,
             "region" | "country" => Command::Region,
+            "prompt" | "today" => Command::Prompt,
             "continue" | "resume" => Command::Resume,
             _ => return None,
         })
@@ -103,7 +106,7 @@ impl Command {
 
 impl Command {
     /// Commands a dialogue file may name in a choice's `command` key.
-    pub const FOR_CONTENT: [(&'static str, Command); 8] = [
+    pub const FOR_CONTENT: [(&'static str, Command); 9] = [
         ("menu", Command::Menu),
         ("help", Command::Help),
         ("privacy", Command::Privacy),
@@ -112,6 +115,7 @@ impl Command {
         ("forget", Command::Forget),
         ("resources", Command::Resources),
         ("region", Command::Region),
+        ("prompt", Command::Prompt),
     ];
 
     /// The command a dialogue file names, if it is one of [`Command::FOR_CONTENT`].

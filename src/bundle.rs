@@ -1,11 +1,12 @@
 //! Everything under the content directory, loaded and checked together: dialogues, the risk
-//! lexicon and the crisis resources. `securebase validate` and the bot use the same loader, so
+//! lexicon, the crisis resources and the daily prompt pool. `securebase validate` and the bot use the same loader, so
 //! what validates is exactly what runs.
 
 use std::path::{Path, PathBuf};
 
-use crate::content::{Diagnostic, Library, SAFETY_DIR};
+use crate::content::{Diagnostic, Library, PROMPTS_DIR, SAFETY_DIR};
 use crate::crisis::Resources;
+use crate::prompts::PromptPool;
 use crate::risk::Scanner;
 
 /// The lexicon file, relative to the content directory.
@@ -18,6 +19,7 @@ pub struct Bundle {
     pub library: Library,
     pub scanner: Scanner,
     pub resources: Resources,
+    pub prompts: PromptPool,
 }
 
 impl Bundle {
@@ -27,17 +29,20 @@ impl Bundle {
         let library = Library::load_dir(dir);
         let scanner = Scanner::load(&safety.join(LEXICON_FILE));
         let resources = Resources::load(&safety.join(RESOURCES_FILE));
-        match (library, scanner, resources) {
-            (Ok(library), Ok(scanner), Ok(resources)) => Ok(Bundle {
+        let prompts = PromptPool::load_dir(&dir.join(PROMPTS_DIR));
+        match (library, scanner, resources, prompts) {
+            (Ok(library), Ok(scanner), Ok(resources), Ok(prompts)) => Ok(Bundle {
                 library,
                 scanner,
                 resources,
+                prompts,
             }),
-            (library, scanner, resources) => {
+            (library, scanner, resources, prompts) => {
                 let mut problems = Vec::new();
                 problems.extend(library.err().unwrap_or_default());
                 problems.extend(scanner.err().unwrap_or_default());
                 problems.extend(resources.err().unwrap_or_default());
+                problems.extend(prompts.err().unwrap_or_default());
                 Err(problems)
             }
         }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod content;
 pub mod crisis;
 pub mod engine;
+pub mod prompts;
 pub mod risk;
 pub mod store;
 pub mod telemetry;

@@ -394,6 +394,20 @@ impl Bot {
                 )]
             }
             Command::Region => vec![self.region_menu(person)],
+            Command::Prompt => {
+                let day = (self.clock)().timestamp().div_euclid(86_400).max(0) as u64;
+                let text = match self.bundle.prompts.for_day(day, self.person_seed(user)) {
+                    Some(prompt) => format!("{}\n\n{}", texts::PROMPT_INTRO, prompt.text),
+                    None => texts::NO_PROMPTS.to_string(),
+                };
+                vec![self.remember(
+                    person,
+                    Reply::with_options(
+                        text,
+                        vec![Offer::command("Continue", Command::Resume), menu()],
+                    ),
+                )]
+            }
             Command::SafetyCheck { question, answer } => {
                 self.safety_answer(person, question, answer)
             }
@@ -514,6 +528,13 @@ impl Bot {
     fn lock_people(&self) -> MutexGuard<'_, HashMap<UserId, PersonSlot>> {
         // A panic elsewhere must not take every conversation down with it.
         self.people.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A number that stays the same for a person (it orders their daily prompts).
+    fn person_seed(&self, user: &UserId) -> u64 {
+        user.as_str().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
     }
 
     fn seed(&self, user: &UserId) -> u64 {

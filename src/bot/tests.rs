@@ -270,3 +270,42 @@ fn a_crisis_reply_never_waits_for_a_busy_person_record() {
         .expect("the crisis reply did not wait on the busy record");
     assert!(matches!(replies[0], Reply::Crisis(_)));
 }
+
+#[test]
+fn the_prompt_command_gives_one_prompt_a_day() {
+    let mut content = bundle();
+    let pool: String = (0..5)
+        .map(|i| {
+            format!("[[prompt]]\nid = \"p{i}\"\ntheme = \"rest\"\ntext = \"Prompt number {i}.\"\n")
+        })
+        .collect();
+    content.prompts = crate::prompts::PromptPool::from_sources(&[crate::content::SourceFile::new(
+        "p.toml", pool,
+    )])
+    .unwrap();
+    let day = Arc::new(AtomicI64::new(0));
+    let clock = day.clone();
+    let bot = Bot::new(content, Store::temporary().unwrap(), BotOptions::default()).with_clock(
+        move || {
+            Utc.timestamp_opt(1_800_000_000 + clock.load(Ordering::Relaxed) * 86_400, 0)
+                .unwrap()
+        },
+    );
+    let first = text_of(&say(&bot, "prompt"));
+    assert!(
+        first.contains("self-compassion prompt for today"),
+        "{first}"
+    );
+    assert_eq!(
+        text_of(&say(&bot, "prompt")),
+        text_of(&say(&bot, "prompt")),
+        "same day, same prompt"
+    );
+    let today = text_of(&say(&bot, "prompt"));
+    day.store(1, Ordering::Relaxed);
+    assert_ne!(
+        text_of(&say(&bot, "prompt")),
+        today,
+        "a new day, a new prompt"
+    );
+}

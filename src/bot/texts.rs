@@ -14,7 +14,7 @@ self-care exercises, and information about getting support.\n\n\
 I'm an automated bot. I'm not an emergency service, not a therapist, and I can't diagnose anything. \
 If you are in danger, please contact a crisis line or your local emergency number.\n\n\
 **Words you can type at any time**\n\
-`menu` main menu · `help` this message · `resources` people to talk to now · `region` where you are, for the right helplines · `privacy` what I store · \
+`menu` main menu · `help` this message · `prompt` a small self-compassion prompt for today · `resources` people to talk to now · `region` where you are, for the right helplines · `privacy` what I store · \
 `consent` turn saving on or off · `export` see your saved data · `forget` erase it all";
 
 pub const CONSENT_ASK: &str = "Would you like me to save your progress?\n\n\
@@ -41,6 +41,10 @@ pub const STALE_CHOICE: &str =
     "That choice belongs to an earlier step, so I can't use it now. Here is where you are:";
 
 pub const DIALOGUE_FAILED: &str = "Something went wrong with that conversation on my side. If you need someone to talk to, the button below shows who you can reach right now.";
+
+pub const PROMPT_INTRO: &str = "A small self-compassion prompt for today:";
+
+pub const NO_PROMPTS: &str = "There are no daily prompts available right now.";
 
 pub const SAVE_FAILED: &str = "I couldn't save this step, so it may not be there next time. The conversation itself carries on.";
 
