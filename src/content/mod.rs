@@ -7,6 +7,7 @@ pub mod format;
 pub mod graph;
 mod limits;
 mod load;
+pub mod readability;
 pub mod template;
 
 pub use diagnostic::{Diagnostic, SourceFile};
