@@ -43,6 +43,8 @@ pub enum Command {
     Region,
     /// Today's self-compassion prompt from the daily pool.
     Prompt,
+    /// The person's kept check-in results over time.
+    History,
     /// Show again where the person was (after an interruption).
     Resume,
     /// An answer to one of the safety check-in questions.
@@ -98,6 +100,7 @@ impl Command {
             "resources" | "help now" | "crisis" => Command::Resources,
             "region" | "country" => Command::Region,
             "prompt" | "today" => Command::Prompt,
+            "history" | "results" => Command::History,
             "continue" | "resume" => Command::Resume,
             _ => return None,
         })
@@ -106,7 +109,7 @@ impl Command {
 
 impl Command {
     /// Commands a dialogue file may name in a choice's `command` key.
-    pub const FOR_CONTENT: [(&'static str, Command); 9] = [
+    pub const FOR_CONTENT: [(&'static str, Command); 10] = [
         ("menu", Command::Menu),
         ("help", Command::Help),
         ("privacy", Command::Privacy),
@@ -116,6 +119,7 @@ impl Command {
         ("resources", Command::Resources),
         ("region", Command::Region),
         ("prompt", Command::Prompt),
+        ("history", Command::History),
     ];
 
     /// The command a dialogue file names, if it is one of [`Command::FOR_CONTENT`].

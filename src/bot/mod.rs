@@ -24,7 +24,7 @@ use crate::crisis::resources_message;
 use crate::engine::{self, EngineError, Input, Session, Turn};
 use crate::risk::Category;
 use crate::store::{
-    ConsentRecord, PRIVACY_VERSION, SavedNote, Store, StoreError, UserId, UserSettings,
+    ConsentRecord, PRIVACY_VERSION, SavedNote, SavedResult, Store, StoreError, UserId, UserSettings,
 };
 
 /// In-memory conversations of people without saving are forgotten after this long idle.
@@ -237,6 +237,15 @@ impl Bot {
         }
         if person.saving {
             let mut failed = self.store.save_session(user, &turn.session).is_err();
+            for record in &turn.records {
+                let saved = SavedResult {
+                    dialogue: turn.session.dialogue.clone(),
+                    label: record.label.clone(),
+                    scores: record.scores.clone(),
+                    saved_at: (self.clock)(),
+                };
+                failed |= self.store.add_result(user, &saved).is_err();
+            }
             for note in &turn.notes {
                 let saved = SavedNote {
                     dialogue: turn.session.dialogue.clone(),
@@ -394,6 +403,23 @@ impl Bot {
                 )]
             }
             Command::Region => vec![self.region_menu(person)],
+            Command::History => {
+                let text = if !person.saving {
+                    texts::HISTORY_NEEDS_SAVING.to_string()
+                } else {
+                    match self.store.results(user) {
+                        Ok(results) => history_text(&results),
+                        Err(e) => return vec![self.storage_failed(&e)],
+                    }
+                };
+                vec![self.remember(
+                    person,
+                    Reply::with_options(
+                        text,
+                        vec![Offer::command("Continue", Command::Resume), menu()],
+                    ),
+                )]
+            }
             Command::Prompt => {
                 let day = (self.clock)().timestamp().div_euclid(86_400).max(0) as u64;
                 let text = match self.bundle.prompts.for_day(day, self.person_seed(user)) {
@@ -548,6 +574,37 @@ impl Bot {
     pub fn remembers(&self, user: &UserId) -> bool {
         self.lock_people().contains_key(user)
     }
+}
+
+/// Kept results, oldest first, as short lines: date, label, scores.
+fn history_text(results: &[SavedResult]) -> String {
+    if results.is_empty() {
+        return texts::HISTORY_EMPTY.to_string();
+    }
+    let mut text = String::from(texts::HISTORY_INTRO);
+    // The most recent 20 keep the message well inside Discord's 2000 characters.
+    let start = results.len().saturating_sub(20);
+    for result in &results[start..] {
+        let scores: Vec<String> = result
+            .scores
+            .iter()
+            .map(|(scale, score)| {
+                format!(
+                    "{scale} {}",
+                    crate::content::template::format_number(*score)
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            "\n• {}: {} ({})",
+            result.saved_at.format("%-d %b %Y"),
+            result.label,
+            scores.join(", ")
+        ));
+    }
+    text.push_str("\n\n");
+    text.push_str(texts::HISTORY_NOTE);
+    text
 }
 
 impl Person {

@@ -309,3 +309,64 @@ fn the_prompt_command_gives_one_prompt_a_day() {
         "a new day, a new prompt"
     );
 }
+
+#[test]
+fn results_are_kept_with_consent_and_shown_as_history() {
+    let quiz = r#"
+id = "quiz"
+title = "Quiz"
+description = "d"
+start = "q"
+[questionnaire]
+scales = ["worry"]
+answers = ["Low", "High"]
+[[node]]
+id = "q"
+kind = "item"
+scale = "worry"
+text = "Q"
+next = "done"
+[[node]]
+id = "done"
+kind = "end"
+text = "Worry {worry}"
+record = "leaning worried"
+"#;
+    let menu = "id = \"menu\"\ntitle = \"M\"\ndescription = \"d\"\nstart = \"home\"\n[[node]]\nid = \"home\"\ntext = \"Hi\"\n  [[node.choice]]\n  label = \"Quiz\"\n  dialogue = \"quiz\"\n";
+    let mut content = bundle();
+    content.library = crate::content::Library::from_sources(&[
+        crate::content::SourceFile::new("menu.toml", menu),
+        crate::content::SourceFile::new("quiz.toml", quiz),
+    ])
+    .unwrap();
+    let bot = Bot::new(content, Store::temporary().unwrap(), BotOptions::default());
+    let take_quiz = |bot: &Bot| {
+        let replies = bot.handle(Event::action(
+            &alice(),
+            Action::Start {
+                dialogue: "quiz".into(),
+            },
+        ));
+        pick(bot, &replies, "High")
+    };
+    take_quiz(&bot);
+    assert!(
+        text_of(&say(&bot, "history"))
+            .contains("only keep check-in results for people who turned saving on")
+    );
+    assert!(
+        bot.store().results(&alice()).unwrap().is_empty(),
+        "nothing kept without consent"
+    );
+    let replies = say(&bot, "consent");
+    pick(&bot, &replies, "Yes, save my progress");
+    take_quiz(&bot);
+    take_quiz(&bot);
+    let history = text_of(&say(&bot, "history"));
+    assert_eq!(
+        history.matches("leaning worried (worry 2)").count(),
+        2,
+        "{history}"
+    );
+    assert!(history.contains("not a diagnosis"));
+}

@@ -19,7 +19,7 @@ If you are in danger, please contact a crisis line or your local emergency numbe
 
 pub const CONSENT_ASK: &str = "Would you like me to save your progress?\n\n\
 If you say yes, I keep: where you are in a conversation, your settings (such as your region), \
-and any answers you choose to save in an exercise. Check-in scores are saved only as part of that progress. \
+any answers you choose to save in an exercise, and your check-in results, so you can see how they change (type `history`). \
 I never save the messages you type unless an exercise asks and you have said yes here.\n\n\
 You can see everything saved with `export` and erase it all with `forget`, at any time.";
 
@@ -46,6 +46,15 @@ pub const PROMPT_INTRO: &str = "A small self-compassion prompt for today:";
 
 pub const NO_PROMPTS: &str = "There are no daily prompts available right now.";
 
+pub const HISTORY_NEEDS_SAVING: &str = "I only keep check-in results for people who turned saving on, so there is no history yet. Type `consent` if you'd like me to keep them from now on.";
+
+pub const HISTORY_EMPTY: &str = "You have no saved check-in results yet. Results are kept each time you finish the check-in with saving on.";
+
+pub const HISTORY_INTRO: &str =
+    "Your saved check-in results, oldest first (scores are averages out of 7):";
+
+pub const HISTORY_NOTE: &str = "Scores move with life and mood; a change is something to notice, not a grade. This is a reflection, not a diagnosis.";
+
 pub const SAVE_FAILED: &str = "I couldn't save this step, so it may not be there next time. The conversation itself carries on.";
 
 pub const UNREADABLE_PROGRESS: &str = "I couldn't read your saved progress, so we'll start fresh. The unreadable record was kept aside, and `export` or `forget` still include it.";
@@ -63,7 +72,7 @@ pub fn privacy(saving_on: bool) -> String {
         "**Privacy**\n{status}\n\n\
          I only read messages sent to me. I never log what you write. \
          When something you write suggests you may be in danger, I show people you can contact; I count that it happened, never what was said.\n\n\
-         With saving on, I store: that you agreed and when, where you are in a conversation, your settings, and answers an exercise asked to save. \
+         With saving on, I store: that you agreed and when, where you are in a conversation, your settings, answers an exercise asked to save, and your check-in results. \
          Type `export` to see all of it and `forget` to erase all of it."
     )
 }

@@ -91,6 +91,8 @@ pub struct Node {
     pub texts: Vec<String>,
     pub vary: Vary,
     pub body: NodeBody,
+    /// When shown, keep the questionnaire's scores under this label (with consent).
+    pub record: Option<String>,
 }
 
 #[derive(Debug, Clone)]

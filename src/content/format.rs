@@ -113,6 +113,10 @@ pub struct NodeSpec {
     /// End nodes: dialogues to suggest next.
     #[serde(default)]
     pub offer: Vec<Spanned<String>>,
+    /// Message and end nodes of a questionnaire: when shown, keep the scale scores under this
+    /// label in the person's history (only if they turned saving on).
+    #[serde(default)]
+    pub record: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,9 +5,10 @@
 
 /// The grade of `text`, or `None` when it has no words. Markup and `{placeholders}` are ignored.
 pub fn flesch_kincaid_grade(text: &str) -> Option<f64> {
-    let cleaned: String = text
+    let filled = super::template::render(text, &|_| String::new());
+    let cleaned: String = filled
         .chars()
-        .map(|c| if "*`_|{}#>".contains(c) { ' ' } else { c })
+        .map(|c| if "*`_|#>".contains(c) { ' ' } else { c })
         .collect();
     let words: Vec<&str> = cleaned
         .split_whitespace()

@@ -36,12 +36,22 @@ pub struct Note {
     pub text: String,
 }
 
+/// Questionnaire scores a node asked to keep (stored only with consent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub label: String,
+    /// Each scale's average so far.
+    pub scores: std::collections::BTreeMap<String, f64>,
+}
+
 /// The result of one step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Turn {
     pub session: Session,
     pub prompt: Prompt,
     pub notes: Vec<Note>,
+    /// Scores to keep in the person's history.
+    pub records: Vec<Record>,
     /// Every node entered during the step, as `dialogue/node`, including branches and jumps
     /// passed through on the way (for coverage reports and debugging; never shown).
     pub path: Vec<String>,
@@ -101,6 +111,7 @@ pub fn current(library: &Library, session: &Session) -> Result<Turn, EngineError
             prompt: prompt(library, session, node, 0),
             session: session.clone(),
             notes: Vec::new(),
+            records: Vec::new(),
             path: Vec::new(),
             notices: Vec::new(),
         }),
@@ -240,10 +251,23 @@ fn enter(
                 let visits = session.visits.entry(session.visit_key()).or_default();
                 *visits = visits.saturating_add(1);
                 let visit = *visits;
+                let records = node
+                    .record
+                    .iter()
+                    .map(|label| Record {
+                        label: label.clone(),
+                        scores: session
+                            .scales
+                            .iter()
+                            .map(|(name, score)| (name.clone(), score.mean()))
+                            .collect(),
+                    })
+                    .collect();
                 return Ok(Turn {
                     prompt: prompt(library, &session, node, visit),
                     session,
                     notes,
+                    records,
                     path,
                     notices,
                 });

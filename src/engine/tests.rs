@@ -58,6 +58,7 @@ otherwise = "low"
 [[node]]
 id = "high"
 text = "High {worry}"
+record = "leaning high"
 next = "journal"
 [[node]]
 id = "low"
@@ -185,6 +186,9 @@ fn scoring_reverses_items_and_routes_on_the_mean() {
         }
     );
     assert_eq!(turn.prompt.text, "High 5");
+    assert_eq!(turn.records.len(), 1, "the result node keeps the scores");
+    assert_eq!(turn.records[0].label, "leaning high");
+    assert_eq!(turn.records[0].scores["worry"], 5.0);
 
     let turn = start(&library, "quiz", 1).unwrap();
     let turn = choose(&library, &turn, 1); // scores 2

@@ -2,7 +2,7 @@
 //!
 //! ## Layout
 //! One tree per kind of record, each keyed by the person's [`UserId`] (or the server id):
-//! `consent`, `sessions`, `settings`, `notes` (key `user \0 sequence`), `guilds`, and
+//! `consent`, `sessions`, `settings`, `notes` and `results` (keys `user \0 sequence`), `guilds`, and
 //! `quarantine` (records that could not be read, kept so nothing is silently lost). The `meta`
 //! tree holds `schema_version`.
 //!
@@ -20,7 +20,9 @@
 mod migrate;
 mod records;
 
-pub use records::{ConsentRecord, GuildSettings, PRIVACY_VERSION, SavedNote, UserSettings};
+pub use records::{
+    ConsentRecord, GuildSettings, PRIVACY_VERSION, SavedNote, SavedResult, UserSettings,
+};
 
 use std::path::Path;
 
@@ -98,6 +100,7 @@ pub struct Store {
     sessions: sled::Tree,
     settings: sled::Tree,
     notes: sled::Tree,
+    results: sled::Tree,
     guilds: sled::Tree,
     quarantine: sled::Tree,
 }
@@ -123,6 +126,7 @@ impl Store {
             sessions: db.open_tree("sessions")?,
             settings: db.open_tree("settings")?,
             notes: db.open_tree("notes")?,
+            results: db.open_tree("results")?,
             guilds: db.open_tree("guilds")?,
             quarantine: db.open_tree("quarantine")?,
             db,
@@ -170,25 +174,20 @@ impl Store {
     }
 
     pub fn add_note(&self, user: &UserId, note: &SavedNote) -> Result<(), StoreError> {
-        if !self.has_consent(user)? {
-            return Err(StoreError::NoConsent);
-        }
-        let mut key = user.prefix();
-        key.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
-        self.notes.insert(key, serde_json::to_vec(note)?)?;
-        Ok(())
+        self.append_personal(&self.notes, user, note)
     }
 
     pub fn notes(&self, user: &UserId) -> Result<Vec<SavedNote>, StoreError> {
-        let mut out = Vec::new();
-        for entry in self.notes.scan_prefix(user.prefix()) {
-            let (key, value) = entry?;
-            match serde_json::from_slice(&value) {
-                Ok(note) => out.push(note),
-                Err(e) => self.set_aside("notes", &key, &value, &e)?,
-            }
-        }
-        Ok(out)
+        self.list(&self.notes, "notes", user)
+    }
+
+    pub fn add_result(&self, user: &UserId, result: &SavedResult) -> Result<(), StoreError> {
+        self.append_personal(&self.results, user, result)
+    }
+
+    /// A person's kept results, oldest first.
+    pub fn results(&self, user: &UserId) -> Result<Vec<SavedResult>, StoreError> {
+        self.list(&self.results, "results", user)
     }
 
     // --- servers ---------------------------------------------------------------------------
@@ -230,14 +229,19 @@ impl Store {
                 None => serde_json::Value::Null,
             })
         };
-        let mut notes = Vec::new();
-        for entry in self.notes.scan_prefix(user.prefix()) {
-            let (_, value) = entry?;
-            notes.push(
-                serde_json::from_slice::<serde_json::Value>(&value)
-                    .unwrap_or_else(|_| String::from_utf8_lossy(&value).into_owned().into()),
-            );
-        }
+        let listed = |tree: &sled::Tree| -> Result<Vec<serde_json::Value>, StoreError> {
+            let mut out = Vec::new();
+            for entry in tree.scan_prefix(user.prefix()) {
+                let (_, value) = entry?;
+                out.push(
+                    serde_json::from_slice::<serde_json::Value>(&value)
+                        .unwrap_or_else(|_| String::from_utf8_lossy(&value).into_owned().into()),
+                );
+            }
+            Ok(out)
+        };
+        let notes = listed(&self.notes)?;
+        let results = listed(&self.results)?;
         let mut unreadable = Vec::new();
         for entry in self.quarantine.scan_prefix(user.prefix()) {
             let (_, value) = entry?;
@@ -249,6 +253,7 @@ impl Store {
             "session": raw(&self.sessions)?,
             "settings": raw(&self.settings)?,
             "notes": notes,
+            "results": results,
             "unreadable_records": unreadable,
         }))
     }
@@ -261,7 +266,7 @@ impl Store {
         for tree in [&self.sessions, &self.settings] {
             removed += usize::from(tree.remove(user.as_str())?.is_some());
         }
-        for tree in [&self.notes, &self.quarantine] {
+        for tree in [&self.notes, &self.results, &self.quarantine] {
             let keys: Vec<_> = tree
                 .scan_prefix(user.prefix())
                 .keys()
@@ -304,6 +309,43 @@ impl Store {
         }
         tree.insert(user.as_str(), serde_json::to_vec(value)?)?;
         Ok(())
+    }
+
+    /// Append a record under `user \0 sequence`, with consent.
+    fn append_personal<T: Serialize>(
+        &self,
+        tree: &sled::Tree,
+        user: &UserId,
+        value: &T,
+    ) -> Result<(), StoreError> {
+        if !self.has_consent(user)? {
+            return Err(StoreError::NoConsent);
+        }
+        let mut key = user.prefix();
+        key.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
+        tree.insert(key, serde_json::to_vec(value)?)?;
+        Ok(())
+    }
+
+    /// Every readable record of `user` in `tree`, in key order; unreadable ones are set aside.
+    fn list<T: DeserializeOwned>(
+        &self,
+        tree: &sled::Tree,
+        what: &str,
+        user: &UserId,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut out = Vec::new();
+        for entry in tree.scan_prefix(user.prefix()) {
+            let (key, value) = entry?;
+            match serde_json::from_slice(&value) {
+                Ok(record) => out.push(record),
+                Err(e) => {
+                    self.set_aside(what, &key, &value, &e)?;
+                    tree.remove(&key)?;
+                }
+            }
+        }
+        Ok(out)
     }
 
     fn read<T: DeserializeOwned>(

@@ -30,6 +30,15 @@ pub struct SavedNote {
     pub saved_at: DateTime<Utc>,
 }
 
+/// Questionnaire scores kept at a result, so a person can see how they change over time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedResult {
+    pub dialogue: String,
+    pub label: String,
+    pub scores: std::collections::BTreeMap<String, f64>,
+    pub saved_at: DateTime<Utc>,
+}
+
 /// A server's configuration, set by its admins.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GuildSettings {

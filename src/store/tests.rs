@@ -104,6 +104,36 @@ fn erase_removes_every_key_of_that_person_only() {
 }
 
 #[test]
+fn results_are_kept_in_order_exported_and_erased() {
+    let store = Store::temporary().unwrap();
+    let alice = user("discord:1");
+    let result = |label: &str| SavedResult {
+        dialogue: "checkin".into(),
+        label: label.into(),
+        scores: [("anxiety".to_string(), 5.5)].into_iter().collect(),
+        saved_at: consent().given_at,
+    };
+    assert!(matches!(
+        store.add_result(&alice, &result("first")),
+        Err(StoreError::NoConsent)
+    ));
+    store.give_consent(&alice, &consent()).unwrap();
+    store.add_result(&alice, &result("first")).unwrap();
+    store.add_result(&alice, &result("second")).unwrap();
+    let kept = store.results(&alice).unwrap();
+    assert_eq!(
+        kept.iter().map(|r| r.label.as_str()).collect::<Vec<_>>(),
+        ["first", "second"]
+    );
+    assert_eq!(
+        store.export(&alice).unwrap()["results"][1]["label"],
+        "second"
+    );
+    store.erase(&alice).unwrap();
+    assert!(!store.holds_anything_of(&alice).unwrap());
+}
+
+#[test]
 fn corrupted_record_is_set_aside_not_lost() {
     let store = Store::temporary().unwrap();
     let alice = user("discord:1");

@@ -222,6 +222,7 @@ impl<'a> FileCheck<'a> {
             ("scale", spec.scale.is_some()),
             ("reverse", spec.reverse),
             ("offer", !spec.offer.is_empty()),
+            ("record", spec.record.is_some()),
         ];
         let allowed = allowed_fields(kind);
         for (name, is_present) in present {
@@ -458,11 +459,32 @@ impl<'a> FileCheck<'a> {
             NodeKind::Branch | NodeKind::Jump => Vec::new(),
             _ => self.texts(spec, kind),
         };
+        let record = spec.record.as_ref().map(|label| {
+            if questionnaire.is_none() {
+                self.report(
+                    label.span(),
+                    "`record` keeps questionnaire scores, but this file has no [questionnaire]",
+                );
+            }
+            if label.get_ref().trim().is_empty()
+                || label.get_ref().chars().count() > limits::MAX_LABEL_LEN
+            {
+                self.report(
+                    label.span(),
+                    format!(
+                        "`record` needs a short label (1-{} characters)",
+                        limits::MAX_LABEL_LEN
+                    ),
+                );
+            }
+            label.get_ref().clone()
+        });
         Some(Node {
             id: spec.id.get_ref().clone(),
             texts,
             vary: spec.vary,
             body,
+            record,
         })
     }
 
@@ -613,12 +635,12 @@ impl<'a> FileCheck<'a> {
 /// The keys (besides `id`, `kind` and `vary`) each kind of node may have.
 fn allowed_fields(kind: NodeKind) -> &'static [&'static str] {
     match kind {
-        NodeKind::Message => &["text", "choice", "next"],
+        NodeKind::Message => &["text", "choice", "next", "record"],
         NodeKind::Input => &["text", "next", "save"],
         NodeKind::Branch => &["when", "otherwise"],
         NodeKind::Item => &["text", "scale", "reverse", "next"],
         NodeKind::Jump => &["dialogue"],
-        NodeKind::End => &["text", "offer"],
+        NodeKind::End => &["text", "offer", "record"],
     }
 }
 

@@ -408,6 +408,12 @@ fn empty_text_and_title() {
 }
 
 #[test]
+fn record_needs_a_questionnaire() {
+    let text = file("[[node]]\nid = \"a\"\nkind = \"end\"\ntext = \"Hi\"\nrecord = \"done\"\n");
+    assert_one(&text, 9, "has no [questionnaire]");
+}
+
+#[test]
 fn too_many_end_offers() {
     let text = file(
         "[[node]]\nid = \"a\"\nkind = \"end\"\ntext = \"Hi\"\noffer = [\"menu\", \"menu\", \"menu\", \"menu\"]\n",
