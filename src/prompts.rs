@@ -10,6 +10,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use crate::content::diagnostic::read_and_check;
 use crate::content::{Diagnostic, SourceFile};
 
 /// A prompt holds at most this many characters (one or two short sentences).
@@ -65,27 +66,7 @@ impl PromptPool {
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
             .collect();
         paths.sort();
-        let mut sources = Vec::new();
-        let mut problems = Vec::new();
-        for path in paths {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => sources.push(SourceFile::new(path, text)),
-                Err(e) => problems.push(Diagnostic {
-                    path,
-                    line: 1,
-                    col: 1,
-                    message: format!("cannot read file: {e}"),
-                }),
-            }
-        }
-        match PromptPool::from_sources(&sources) {
-            Ok(pool) if problems.is_empty() => Ok(pool),
-            Ok(_) => Err(problems),
-            Err(more) => {
-                problems.extend(more);
-                Err(problems)
-            }
-        }
+        read_and_check(paths, PromptPool::from_sources)
     }
 
     pub fn from_sources(sources: &[SourceFile]) -> Result<PromptPool, Vec<Diagnostic>> {

@@ -86,23 +86,27 @@ fn readability_median_is_at_most_grade_8() {
     assert!(median <= MAX_MEDIAN_GRADE, "median grade {median:.1}");
 }
 
-#[test]
-fn no_diagnosis_language() {
-    let diagnosis = Regex::new(
-        r"(?i)\byou (have|are|'re) (an? )?(anxious|avoidant|fearful|disorgani[sz]ed|insecure(ly)? attached|disordered|broken|borderline|attachment disorder|mentally ill)\b|\byour (attachment )?style is\b|\byou (have|suffer from) (an? )?(disorder|condition|attachment issues)\b|\b(you are|you're) diagnosed\b",
-    )
-    .unwrap();
-    let bundle = bundle();
-    let found: Vec<String> = messages(&bundle)
+/// Every message (content and safety wording) that `pattern` matches, with where it is.
+fn matching(pattern: &Regex) -> Vec<String> {
+    messages(&bundle())
         .into_iter()
         .chain(
             safety_texts()
                 .into_iter()
                 .map(|t| ("safety".to_string(), t)),
         )
-        .filter(|(_, text)| diagnosis.is_match(text))
+        .filter(|(_, text)| pattern.is_match(text))
         .map(|(place, text)| format!("{place}: {text}"))
-        .collect();
+        .collect()
+}
+
+#[test]
+fn no_diagnosis_language() {
+    let diagnosis = Regex::new(
+        r"(?i)\byou (have|are|'re) (an? )?(anxious|avoidant|fearful|disorgani[sz]ed|insecure(ly)? attached|disordered|broken|borderline|attachment disorder|mentally ill)\b|\byour (attachment )?style is\b|\byou (have|suffer from) (an? )?(disorder|condition|attachment issues)\b|\b(you are|you're) diagnosed\b",
+    )
+    .unwrap();
+    let found = matching(&diagnosis);
     assert!(
         found.is_empty(),
         "diagnosis language:\n{}",
@@ -116,17 +120,7 @@ fn no_method_words_anywhere() {
         r"(?i)\b(noose|hang(ing)? (yourself|myself)|rope|razor|blades?|wrists?|overdos\w*|pills?|tablets?|paracetamol|bleach|poison\w*|gun|firearm|shoot|jump(ing)? off|bridge|rooftop|train tracks|carbon monoxide|ligature|lethal|dose)\b",
     )
     .unwrap();
-    let bundle = bundle();
-    let found: Vec<String> = messages(&bundle)
-        .into_iter()
-        .chain(
-            safety_texts()
-                .into_iter()
-                .map(|t| ("safety".to_string(), t)),
-        )
-        .filter(|(_, text)| methods.is_match(text))
-        .map(|(place, text)| format!("{place}: {text}"))
-        .collect();
+    let found = matching(&methods);
     assert!(found.is_empty(), "method words:\n{}", found.join("\n"));
 }
 

@@ -65,6 +65,35 @@ impl SourceFile {
     }
 }
 
+/// Read `paths`, then check them with `check`: unreadable files and the check's problems are
+/// reported together, so an author sees everything in one run.
+pub fn read_and_check<T>(
+    paths: Vec<PathBuf>,
+    check: impl FnOnce(&[SourceFile]) -> Result<T, Vec<Diagnostic>>,
+) -> Result<T, Vec<Diagnostic>> {
+    let mut sources = Vec::new();
+    let mut problems = Vec::new();
+    for path in paths {
+        match std::fs::read_to_string(&path) {
+            Ok(text) => sources.push(SourceFile::new(path, text)),
+            Err(e) => problems.push(Diagnostic {
+                path,
+                line: 1,
+                col: 1,
+                message: format!("cannot read file: {e}"),
+            }),
+        }
+    }
+    match check(&sources) {
+        Ok(value) if problems.is_empty() => Ok(value),
+        Ok(_) => Err(problems),
+        Err(more) => {
+            problems.extend(more);
+            Err(problems)
+        }
+    }
+}
+
 /// 1-based line and column (in characters) of a byte offset; offsets past the end clamp to the end.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

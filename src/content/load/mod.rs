@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 mod file_check;
 mod structure;
 
-use super::diagnostic::{Diagnostic, SourceFile};
+use super::diagnostic::{Diagnostic, SourceFile, read_and_check};
 use super::dialogue::{Dialogue, MENU_DIALOGUE};
 use super::format::DialogueFile;
 use file_check::FileCheck;
@@ -49,27 +49,7 @@ impl Library {
                 message,
             }]
         })?;
-        let mut sources = Vec::new();
-        let mut problems = Vec::new();
-        for path in paths {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => sources.push(SourceFile::new(path, text)),
-                Err(e) => problems.push(Diagnostic {
-                    path,
-                    line: 1,
-                    col: 1,
-                    message: format!("cannot read file: {e}"),
-                }),
-            }
-        }
-        match Library::from_sources(&sources) {
-            Ok(library) if problems.is_empty() => Ok(library),
-            Ok(_) => Err(problems),
-            Err(more) => {
-                problems.extend(more);
-                Err(problems)
-            }
-        }
+        read_and_check(paths, Library::from_sources)
     }
 
     /// Check and compile already-read files (what [`Library::load_dir`] does after reading).
