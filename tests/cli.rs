@@ -105,9 +105,9 @@ fn invalid_utf8_is_still_scanned() {
 fn quit_ends_the_chat_and_nothing_is_stored_without_consent() {
     let (output, data) = chat("1\n1\n7\nquit\n2\n");
     assert!(output.status.success());
-    assert!(stdout(&output).contains("2 of 4"));
+    assert!(stdout(&output).contains("2 of 12"));
     assert!(
-        !stdout(&output).contains("3 of 4"),
+        !stdout(&output).contains("3 of 12"),
         "input after quit was read"
     );
     let json = export(&data);
