@@ -187,3 +187,25 @@ fn nothing_copied_from_the_source_articles() {
         copied.join("\n")
     );
 }
+
+#[test]
+fn the_prompt_pool_is_large_and_varied() {
+    use securebase::prompts::Theme;
+    let bundle = bundle();
+    let prompts = bundle.prompts.prompts();
+    assert!(
+        prompts.len() >= 150,
+        "{} prompts; at least 150 distinct",
+        prompts.len()
+    );
+    for theme in [
+        Theme::Body,
+        Theme::Kindness,
+        Theme::Reflection,
+        Theme::Connection,
+        Theme::Rest,
+    ] {
+        let count = prompts.iter().filter(|p| p.theme == theme).count();
+        assert!(count >= 25, "{theme:?} has {count} prompts");
+    }
+}
