@@ -208,7 +208,8 @@ fn graph_prints_mermaid_and_dot() {
     assert!(stdout(&dot).contains("\"same\" -> \"breathe\" [label=\"Once more\"];"));
     let unknown = securebase(&["graph", "nope"], &root(), b"");
     assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("known: checkin"));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(err.contains("known: ") && err.contains("checkin"), "{err}");
 }
 
 #[test]
