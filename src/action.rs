@@ -45,6 +45,8 @@ pub enum Command {
     Prompt,
     /// The person's kept check-in results over time.
     History,
+    /// Therapist directories for the person's region, from the resources data.
+    Directories,
     /// Show again where the person was (after an interruption).
     Resume,
     /// An answer to one of the safety check-in questions.
@@ -101,6 +103,7 @@ impl Command {
             "region" | "country" => Command::Region,
             "prompt" | "today" => Command::Prompt,
             "history" | "results" => Command::History,
+            "directories" | "therapists" => Command::Directories,
             "continue" | "resume" => Command::Resume,
             _ => return None,
         })
@@ -109,7 +112,7 @@ impl Command {
 
 impl Command {
     /// Commands a dialogue file may name in a choice's `command` key.
-    pub const FOR_CONTENT: [(&'static str, Command); 10] = [
+    pub const FOR_CONTENT: [(&'static str, Command); 11] = [
         ("menu", Command::Menu),
         ("help", Command::Help),
         ("privacy", Command::Privacy),
@@ -120,6 +123,7 @@ impl Command {
         ("region", Command::Region),
         ("prompt", Command::Prompt),
         ("history", Command::History),
+        ("directories", Command::Directories),
     ];
 
     /// The command a dialogue file names, if it is one of [`Command::FOR_CONTENT`].

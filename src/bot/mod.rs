@@ -20,7 +20,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::action::{Action, Command, Offer, SafetyQuestion};
 use crate::bundle::Bundle;
 use crate::content::MENU_DIALOGUE;
-use crate::crisis::resources_message;
+use crate::crisis::{directories_message, resources_message};
 use crate::engine::{self, EngineError, Input, Session, Turn};
 use crate::risk::Category;
 use crate::store::{
@@ -403,6 +403,21 @@ impl Bot {
                 )]
             }
             Command::Region => vec![self.region_menu(person)],
+            Command::Directories => {
+                let (region, _) = self.region_of(person);
+                let text = directories_message(&self.bundle.resources, region.as_deref());
+                vec![self.remember(
+                    person,
+                    Reply::with_options(
+                        text,
+                        vec![
+                            Offer::command("Change region", Command::Region),
+                            Offer::command("Continue", Command::Resume),
+                            menu(),
+                        ],
+                    ),
+                )]
+            }
             Command::History => {
                 let text = if !person.saving {
                     texts::HISTORY_NEEDS_SAVING.to_string()

@@ -115,6 +115,31 @@ pub fn resources_message(resources: &Resources, region: Option<&str>) -> String 
     text
 }
 
+/// Therapist directories listed for `region` in the resources data, or, where none has been
+/// checked yet, how to find a licensed therapist without one.
+pub fn directories_message(resources: &Resources, region: Option<&str>) -> String {
+    let region = resources.region(region);
+    let listed: Vec<String> = region
+        .contacts_of(ContactKind::TherapistDirectory)
+        .map(|c| format!("• {}: {}", c.name, c.reach))
+        .collect();
+    let place = if region.code == INTERNATIONAL {
+        "your region"
+    } else {
+        region.name.as_str()
+    };
+    if listed.is_empty() {
+        format!(
+            "I don't have a checked list of therapist directories for {place} yet. A doctor or GP can often refer you, and most countries keep a public register of licensed therapists that you can search."
+        )
+    } else {
+        format!(
+            "Therapist directories for {place}:\n\n{}\n\nCheck that a therapist is licensed or registered before you start.",
+            listed.join("\n")
+        )
+    }
+}
+
 /// Up to `max` contacts of `kinds` from `region` (in the order of `kinds`), then the
 /// international directory.
 fn contact_lines(
@@ -179,6 +204,22 @@ mod tests {
         assert!(card(Category::Abuse).opening[1].contains("safe for you to read this"));
         assert!(card(Category::HarmOthers).opening[0].contains("hurting someone"));
         assert!(!card(Category::ThirdParty).guidance.is_empty());
+    }
+
+    #[test]
+    fn directories_come_from_the_resources_data() {
+        assert!(directories_message(&resources(), None).contains("your region yet"));
+        let with_directory = Resources::parse(&SourceFile::new(
+            "r.toml",
+            "[[region]]\ncode = \"INTL\"\nname = \"International\"\nemergency = \"your local emergency number\"\n[[region.contact]]\nname = \"Find A Helpline\"\nkind = \"directory\"\nreach = \"findahelpline.com\"\nsource = \"https://findahelpline.com\"\nverified = \"2026-11-22\"\n[[region]]\ncode = \"ZZ\"\nname = \"Testland\"\nemergency = \"000\"\n[[region.contact]]\nname = \"Register\"\nkind = \"therapist_directory\"\nreach = \"register.example\"\nsource = \"https://register.example\"\nverified = \"2026-11-22\"\n",
+        ))
+        .unwrap();
+        let text = directories_message(&with_directory, Some("ZZ"));
+        assert!(
+            text.contains("Therapist directories for Testland"),
+            "{text}"
+        );
+        assert!(text.contains("Register: register.example"), "{text}");
     }
 
     #[test]

@@ -4,5 +4,7 @@ mod card;
 mod resources;
 pub mod wording;
 
-pub use card::{CrisisCard, GROUNDING_DIALOGUE, crisis_card, resources_message};
+pub use card::{
+    CrisisCard, GROUNDING_DIALOGUE, crisis_card, directories_message, resources_message,
+};
 pub use resources::{Contact, ContactKind, INTERNATIONAL, Region, Resources};
