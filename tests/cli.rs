@@ -34,13 +34,13 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// `securebase data export` for the terminal user of the store in `data/db`, parsed.
-fn export(data: &tempfile::TempDir) -> serde_json::Value {
+/// `securebase data ACTION` for the terminal user of the store in `data/db`.
+fn data_tool(action: &str, data: &tempfile::TempDir) -> Output {
     let dir = data.path().join("db");
     let output = securebase(
         &[
             "data",
-            "export",
+            action,
             "--user",
             "terminal:local",
             "--data-dir",
@@ -54,7 +54,12 @@ fn export(data: &tempfile::TempDir) -> serde_json::Value {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    serde_json::from_slice(&output.stdout).expect("export is JSON")
+    output
+}
+
+/// `securebase data export`, parsed.
+fn export(data: &tempfile::TempDir) -> serde_json::Value {
+    serde_json::from_slice(&data_tool("export", data).stdout).expect("export is JSON")
 }
 
 fn chat(input: &str) -> (Output, tempfile::TempDir) {
@@ -123,20 +128,7 @@ fn consent_then_operator_export_and_erase() {
     let (output, data) = chat("1\n1\nconsent\n1\n");
     assert!(output.status.success());
     assert_eq!(export(&data)["session"]["node"], "q1");
-    let dir = data.path().join("db");
-    let erase = securebase(
-        &[
-            "data",
-            "erase",
-            "--user",
-            "terminal:local",
-            "--data-dir",
-            dir.to_str().unwrap(),
-        ],
-        &root(),
-        b"",
-    );
-    assert!(erase.status.success());
+    let erase = data_tool("erase", &data);
     assert!(stdout(&erase).contains("erased"));
     let json = export(&data);
     assert!(

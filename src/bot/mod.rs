@@ -95,9 +95,10 @@ impl Bot {
         &self.bundle
     }
 
-    /// How many risk matches per category since start (counts only, never content).
+    /// How many risk matches per category since start (counts only, never content), in
+    /// [`Category::PRIORITY`] order.
     pub fn risk_counts(&self) -> Vec<(Category, u64)> {
-        CATEGORIES
+        Category::PRIORITY
             .iter()
             .zip(&self.risk_counts)
             .map(|(c, n)| (*c, n.load(Ordering::Relaxed)))
@@ -642,15 +643,6 @@ impl From<Reply> for Vec<Reply> {
         vec![reply]
     }
 }
-
-const CATEGORIES: [Category; 6] = [
-    Category::Suicide,
-    Category::SelfHarm,
-    Category::Overdose,
-    Category::HarmOthers,
-    Category::Abuse,
-    Category::ThirdParty,
-];
 
 #[cfg(test)]
 mod tests;

@@ -15,7 +15,7 @@ use crate::crisis::{GROUNDING_DIALOGUE, INTERNATIONAL, crisis_card, resources_me
 use crate::risk::{Assessment, Category, Level};
 use crate::store::UserId;
 
-use super::{Bot, CATEGORIES, Person, Reply};
+use super::{Bot, Person, Reply};
 
 /// Where the region used for crisis contacts came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +36,10 @@ impl Bot {
         assessment: &Assessment,
     ) -> Vec<Reply> {
         for category in &assessment.categories {
-            let index = CATEGORIES.iter().position(|c| c == category).unwrap_or(0);
+            let index = Category::PRIORITY
+                .iter()
+                .position(|c| c == category)
+                .unwrap_or(0);
             self.risk_counts[index].fetch_add(1, Ordering::Relaxed);
         }
         tracing::info!(level = ?assessment.level, categories = ?assessment.categories, "risk match");

@@ -81,7 +81,13 @@ fn a_crisis_message_is_answered_first_and_alone() {
         !text.contains("kill myself"),
         "never repeats the person's words"
     );
-    assert_eq!(bot.risk_counts()[0], (Category::Suicide, 1));
+    let counts = bot.risk_counts();
+    assert!(counts.contains(&(Category::Suicide, 1)), "{counts:?}");
+    assert_eq!(
+        counts.iter().map(|(_, n)| n).sum::<u64>(),
+        1,
+        "only the suicide counter moved"
+    );
 }
 
 #[test]

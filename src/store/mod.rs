@@ -304,11 +304,7 @@ impl Store {
         user: &UserId,
         value: &T,
     ) -> Result<(), StoreError> {
-        if !self.has_consent(user)? {
-            return Err(StoreError::NoConsent);
-        }
-        tree.insert(user.as_str(), serde_json::to_vec(value)?)?;
-        Ok(())
+        self.insert_personal(tree, user, user.as_str().as_bytes().to_vec(), value)
     }
 
     /// Append a record under `user \0 sequence`, with consent.
@@ -318,11 +314,22 @@ impl Store {
         user: &UserId,
         value: &T,
     ) -> Result<(), StoreError> {
+        let mut key = user.prefix();
+        key.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
+        self.insert_personal(tree, user, key, value)
+    }
+
+    /// The one place a person's record is written: only after they agreed to saving.
+    fn insert_personal<T: Serialize>(
+        &self,
+        tree: &sled::Tree,
+        user: &UserId,
+        key: Vec<u8>,
+        value: &T,
+    ) -> Result<(), StoreError> {
         if !self.has_consent(user)? {
             return Err(StoreError::NoConsent);
         }
-        let mut key = user.prefix();
-        key.extend_from_slice(&self.db.generate_id()?.to_be_bytes());
         tree.insert(key, serde_json::to_vec(value)?)?;
         Ok(())
     }
