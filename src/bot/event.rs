@@ -14,6 +14,9 @@ pub struct Event {
     /// The person's language setting as the transport reports it (Discord locale such as
     /// `en-GB`), used only as a hint for which crisis contacts to show.
     pub locale: Option<String>,
+    /// The crisis-contact region of the server the person is writing from, when its admins set
+    /// one: used after the person's own choice and before the language hint.
+    pub server_region: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,6 +35,7 @@ impl Event {
             user: user.clone(),
             kind: EventKind::Text(text.into()),
             locale: None,
+            server_region: None,
         }
     }
 
@@ -40,6 +44,7 @@ impl Event {
             user: user.clone(),
             kind: EventKind::Action(action),
             locale: None,
+            server_region: None,
         }
     }
 
@@ -48,12 +53,19 @@ impl Event {
             user: user.clone(),
             kind: EventKind::Tick,
             locale: None,
+            server_region: None,
         }
     }
 
     /// The same event with a locale hint.
     pub fn with_locale(mut self, locale: Option<String>) -> Self {
         self.locale = locale;
+        self
+    }
+
+    /// The same event with the server's default region (see [`Event::server_region`]).
+    pub fn with_server_region(mut self, region: Option<String>) -> Self {
+        self.server_region = region;
         self
     }
 }

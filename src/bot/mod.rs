@@ -52,8 +52,29 @@ struct Person {
     loaded: bool,
     /// The last language hint the transport gave (never stored).
     locale: Option<String>,
+    /// The default region of the server the person last wrote from (never stored).
+    server_region: Option<String>,
     /// A safety check-in question waiting for an answer.
     check: Option<SafetyQuestion>,
+}
+
+/// What the transport knows about where a person is writing from: hints for the region of
+/// crisis contacts, kept in memory only. A missing hint leaves the last known one in place.
+#[derive(Debug, Clone, Default)]
+struct Hints {
+    locale: Option<String>,
+    server_region: Option<String>,
+}
+
+impl Hints {
+    fn apply(&self, person: &mut Person) {
+        if let Some(locale) = &self.locale {
+            person.locale = Some(locale.clone());
+        }
+        if let Some(region) = &self.server_region {
+            person.server_region = Some(region.clone());
+        }
+    }
 }
 
 /// One person's record, locked on its own so one person's storage work never holds up another.
@@ -107,18 +128,20 @@ impl Bot {
 
     /// Handle one event and return what to show, in order.
     pub fn handle(&self, event: Event) -> Vec<Reply> {
+        let hints = Hints {
+            locale: event.locale,
+            server_region: event.server_region,
+        };
         match event.kind {
             EventKind::Text(text) => {
                 // Safety first: nothing else looks at the text before the scanner.
-                let assessment = self.bundle.scanner.scan(&text);
+                let assessment = self.assess(&text);
                 if assessment.is_risk() {
-                    return self.escalate(&event.user, event.locale.as_deref(), &assessment);
+                    return self.escalate(&event.user, &hints, &assessment);
                 }
-                self.handle_text(&event.user, event.locale.as_deref(), &text)
+                self.handle_text(&event.user, &hints, &text)
             }
-            EventKind::Action(action) => {
-                self.handle_action(&event.user, event.locale.as_deref(), action)
-            }
+            EventKind::Action(action) => self.handle_action(&event.user, &hints, action),
             EventKind::Tick => {
                 self.forget_idle();
                 Vec::new()
@@ -126,18 +149,18 @@ impl Bot {
         }
     }
 
-    fn handle_text(&self, user: &UserId, locale: Option<&str>, text: &str) -> Vec<Reply> {
+    fn handle_text(&self, user: &UserId, hints: &Hints, text: &str) -> Vec<Reply> {
         if let Some(action) = self.pending_check_answer(user, text) {
-            return self.handle_action(user, locale, action);
+            return self.handle_action(user, hints, action);
         }
         if let Some(code) = text.trim().to_lowercase().strip_prefix("region ") {
             let code = code.trim().to_uppercase();
-            return self.handle_action(user, locale, Action::SetRegion { code });
+            return self.handle_action(user, hints, Action::SetRegion { code });
         }
         if let Some(command) = Command::from_word(text) {
-            return self.handle_action(user, locale, Action::Command(command));
+            return self.handle_action(user, hints, Action::Command(command));
         }
-        self.with_person(user, locale, |bot, person| {
+        self.with_person(user, hints, |bot, person| {
             let mut replies = Vec::new();
             if let Some(session) = person.session.clone() {
                 let awaits_text = engine::current(&bot.bundle.library, &session)
@@ -165,8 +188,8 @@ impl Bot {
         })
     }
 
-    fn handle_action(&self, user: &UserId, locale: Option<&str>, action: Action) -> Vec<Reply> {
-        self.with_person(user, locale, |bot, person| bot.act(user, person, action))
+    fn handle_action(&self, user: &UserId, hints: &Hints, action: Action) -> Vec<Reply> {
+        self.with_person(user, hints, |bot, person| bot.act(user, person, action))
     }
 
     /// Dialogue actions (choose, start) for a person already loaded.
@@ -506,7 +529,7 @@ impl Bot {
     fn with_person<T: Into<Vec<Reply>>>(
         &self,
         user: &UserId,
-        locale: Option<&str>,
+        hints: &Hints,
         f: impl FnOnce(&Self, &mut Person) -> T,
     ) -> Vec<Reply> {
         let now = (self.clock)();
@@ -517,9 +540,7 @@ impl Bot {
             replies.extend(self.load_person(user, &mut person));
         }
         person.last_seen = now;
-        if let Some(locale) = locale {
-            person.locale = Some(locale.to_string());
-        }
+        hints.apply(&mut person);
         replies.extend(f(self, &mut person).into());
         replies
     }
@@ -633,6 +654,7 @@ impl Person {
             last_seen: now,
             loaded: false,
             locale: None,
+            server_region: None,
             check: None,
         }
     }

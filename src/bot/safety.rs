@@ -15,38 +15,49 @@ use crate::crisis::{GROUNDING_DIALOGUE, INTERNATIONAL, crisis_card, resources_me
 use crate::risk::{Assessment, Category, Level};
 use crate::store::UserId;
 
-use super::{Bot, Person, Reply};
+use super::{Bot, Hints, Person, Reply};
 
 /// Where the region used for crisis contacts came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum RegionSource {
     Chosen,
+    Server,
     Language,
     Default,
     Unknown,
 }
 
 impl Bot {
+    /// Scan `text` for risk, counting a match by category (never keeping the text). Adapters
+    /// that must answer differently in public (a server channel) call this directly; every
+    /// other text goes through [`Bot::handle`], which calls it first.
+    pub fn assess(&self, text: &str) -> Assessment {
+        let assessment = self.bundle.scanner.scan(text);
+        if assessment.is_risk() {
+            for category in &assessment.categories {
+                let index = Category::PRIORITY
+                    .iter()
+                    .position(|c| c == category)
+                    .unwrap_or(0);
+                self.risk_counts[index].fetch_add(1, Ordering::Relaxed);
+            }
+            tracing::info!(level = ?assessment.level, categories = ?assessment.categories, "risk match");
+        }
+        assessment
+    }
+
     /// Answer a risk match. Ambiguous thoughts of death get the check-in questions; everything
     /// else gets the crisis card for its category.
     pub(super) fn escalate(
         &self,
         user: &UserId,
-        locale: Option<&str>,
+        hints: &Hints,
         assessment: &Assessment,
     ) -> Vec<Reply> {
-        for category in &assessment.categories {
-            let index = Category::PRIORITY
-                .iter()
-                .position(|c| c == category)
-                .unwrap_or(0);
-            self.risk_counts[index].fetch_add(1, Ordering::Relaxed);
-        }
-        tracing::info!(level = ?assessment.level, categories = ?assessment.categories, "risk match");
         let slot = self.slot(user, (self.clock)());
         let mut person = slot.try_lock().ok();
-        if let (Some(person), Some(locale)) = (person.as_mut(), locale) {
-            person.locale = Some(locale.to_string());
+        if let Some(person) = person.as_mut() {
+            hints.apply(person);
         }
         let ask_first = assessment.level == Level::Concern
             && matches!(assessment.primary, None | Some(Category::Suicide));
@@ -63,6 +74,7 @@ impl Bot {
                 .ok()
                 .flatten()
                 .and_then(|s| s.region)
+                .or_else(|| hints.server_region.clone())
                 .or_else(|| self.options.default_region.clone()),
         };
         let card = self.card(assessment, region.as_deref());
@@ -155,10 +167,14 @@ impl Bot {
     }
 
     /// The region for this person's crisis contacts, and where it came from: their choice, their
-    /// language (a hint only), the configured default, or none (international contacts).
+    /// server's default, their language (a hint only), the configured default, or none
+    /// (international contacts).
     pub(super) fn region_of(&self, person: &Person) -> (Option<String>, RegionSource) {
         if let Some(code) = &person.settings.region {
             return (Some(code.clone()), RegionSource::Chosen);
+        }
+        if let Some(code) = &person.server_region {
+            return (Some(code.clone()), RegionSource::Server);
         }
         let hinted = person
             .locale
@@ -178,6 +194,7 @@ impl Bot {
         let region = self.bundle.resources.region(code.as_deref());
         let why = match source {
             RegionSource::Chosen => "you chose it",
+            RegionSource::Server => "it is this server's default",
             RegionSource::Language => "it matches your language setting",
             RegionSource::Default => "it is this bot's default",
             RegionSource::Unknown => "I don't know your region yet",

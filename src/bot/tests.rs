@@ -376,3 +376,38 @@ record = "leaning worried"
     );
     assert!(history.contains("not a diagnosis"));
 }
+
+#[test]
+fn a_server_default_region_comes_after_the_persons_choice_and_before_their_language() {
+    let bot = bot();
+    let from_server = |text: &str| {
+        bot.handle(
+            Event::text(&alice(), text)
+                .with_locale(Some("en-US".into()))
+                .with_server_region(Some("UK".into())),
+        )
+    };
+    let text = text_of(&from_server("resources"));
+    assert!(text.contains("(United Kingdom)"), "{text}");
+    assert!(text.contains("116 123"), "{text}");
+    let text = text_of(&from_server("region"));
+    assert!(text.contains("this server's default"), "{text}");
+    // A crisis card uses it too.
+    let text = text_of(&from_server("I want to kill myself"));
+    assert!(text.contains("116 123"), "{text}");
+    // The person's own choice wins.
+    say(&bot, "region AU");
+    let text = text_of(&from_server("resources"));
+    assert!(text.contains("13 11 14"), "{text}");
+    assert!(!text.contains("116 123"), "{text}");
+}
+
+#[test]
+fn assess_counts_a_match_without_starting_a_conversation() {
+    let bot = bot();
+    assert!(bot.assess("I want to kill myself").is_risk());
+    assert!(!bot.assess("this exam is killing me").is_risk());
+    assert!(!bot.remembers(&alice()));
+    let total: u64 = bot.risk_counts().iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 1);
+}

@@ -12,5 +12,5 @@ pub mod template;
 
 pub use diagnostic::{Diagnostic, SourceFile};
 pub use dialogue::{Choice, Dialogue, Effect, MENU_DIALOGUE, Node, NodeBody, Target};
-pub use limits::{MAX_CHOICES, MAX_LABEL_LEN, MAX_MESSAGE_LEN};
+pub use limits::{MAX_CHOICES, MAX_ID_LEN, MAX_LABEL_LEN, MAX_MESSAGE_LEN};
 pub use load::{Library, PROMPTS_DIR, SAFETY_DIR};

@@ -191,6 +191,28 @@ pub fn advance(library: &Library, session: &Session, input: Input) -> Result<Tur
     enter(library, next, notes, Vec::new())
 }
 
+/// The label choice `index` at `node` of `dialogue` has in the content now (a message node's
+/// choice, or a questionnaire item's answer), so an adapter can tell a button made before a
+/// content edit from one made after it.
+pub fn choice_label<'l>(
+    library: &'l Library,
+    dialogue: &str,
+    node: &str,
+    index: usize,
+) -> Option<&'l str> {
+    let dialogue = library.get(dialogue)?;
+    match &dialogue.node(node)?.body {
+        NodeBody::Message { choices } => choices.get(index).map(|c| c.label.as_str()),
+        NodeBody::Item { .. } => dialogue
+            .questionnaire
+            .as_ref()?
+            .answers
+            .get(index)
+            .map(String::as_str),
+        _ => None,
+    }
+}
+
 fn locate<'l>(library: &'l Library, session: &Session) -> Option<&'l Node> {
     library.get(&session.dialogue)?.node(&session.node)
 }

@@ -323,3 +323,17 @@ fn entering_another_dialogue_starts_with_fresh_scores() {
     assert!(moved.scales.is_empty() && moved.variables.is_empty());
     assert_eq!(moved.visits, session.visits, "visit counts carry on");
 }
+
+#[test]
+fn choice_labels_come_from_the_content_as_it_is_now() {
+    let library = library();
+    assert_eq!(choice_label(&library, "menu", "home", 0), Some("Quiz"));
+    assert_eq!(
+        choice_label(&library, "menu", "home", 2),
+        Some("Only after looping")
+    );
+    assert_eq!(choice_label(&library, "quiz", "q1", 4), Some("5"));
+    assert_eq!(choice_label(&library, "quiz", "q1", 5), None);
+    assert_eq!(choice_label(&library, "quiz", "journal", 0), None);
+    assert_eq!(choice_label(&library, "gone", "home", 0), None);
+}

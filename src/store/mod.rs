@@ -218,6 +218,26 @@ impl Store {
         self.flush()
     }
 
+    // --- deployment secrets ------------------------------------------------------------------
+
+    /// The secret that signs Discord component ids, made on first use and kept in `meta` so
+    /// buttons keep working across restarts. Not personal data. An unreadable key is replaced
+    /// (old buttons then read as out of date, which the adapter explains).
+    pub fn click_key(&self) -> Result<[u8; 32], StoreError> {
+        const NAME: &str = "click_key";
+        let meta = self.db.open_tree("meta")?;
+        if let Some(bytes) = meta.get(NAME)? {
+            if let Ok(key) = <[u8; 32]>::try_from(bytes.as_ref()) {
+                return Ok(key);
+            }
+            tracing::warn!("the stored button key is unreadable; making a new one");
+        }
+        let key: [u8; 32] = rand::random();
+        meta.insert(NAME, &key[..])?;
+        self.flush()?;
+        Ok(key)
+    }
+
     // --- export and erase ------------------------------------------------------------------
 
     /// Everything stored about `user`, as one JSON document.

@@ -194,3 +194,20 @@ fn user_ids_are_checked() {
     assert!(UserId::new("a\0b").is_err());
     assert!(UserId::new("x".repeat(129)).is_err());
 }
+
+#[test]
+fn the_click_key_survives_a_reopen_and_a_bad_one_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let store = Store::open(dir.path()).unwrap();
+        let key = store.click_key().unwrap();
+        assert_eq!(store.click_key().unwrap(), key);
+        key
+    };
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.click_key().unwrap(), first);
+    store.raw_insert("meta", "click_key", b"short");
+    let replaced = store.click_key().unwrap();
+    assert_ne!(replaced, first);
+    assert_eq!(store.click_key().unwrap(), replaced);
+}
