@@ -1,7 +1,8 @@
-//! The command line: `chat`, `validate`, `graph`, `run`, `data export|erase`.
+//! The command line: `chat`, `validate`, `scan`, `graph`, `run` (Discord), `data export|erase`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
@@ -11,6 +12,7 @@ use crate::bundle::Bundle;
 use crate::chat::{self, TERMINAL_USER, TerminalChat};
 use crate::config::Config;
 use crate::content::graph::{self, GraphFormat};
+use crate::discord::{self, DiscordOptions};
 use crate::risk::{Scanner, eval};
 use crate::store::{Store, UserId};
 use crate::telemetry;
@@ -59,10 +61,17 @@ enum CliCommand {
         #[arg(long)]
         dialogues: Option<PathBuf>,
     },
-    /// Run the Discord bot.
+    /// Run the Discord bot (token from DISCORD_TOKEN).
     Run {
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Register slash commands in this one server (they appear at once), instead of
+        /// globally; overrides `discord.guild_id`.
+        #[arg(long)]
+        guild: Option<u64>,
+        /// Where data lives; overrides `storage.data_dir`.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
     },
     /// Operator tools over the store.
     Data {
@@ -164,18 +173,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print!("{}", graph::render(dialogue, format));
             Ok(ExitCode::SUCCESS)
         }
-        CliCommand::Run { config } => {
+        CliCommand::Run {
+            config,
+            guild,
+            data_dir,
+        } => {
             let config = Config::load(config.as_deref())?;
             telemetry::init(&config.logging.level, config.logging.format);
+            let token = config.discord.token().map_err(anyhow::Error::msg)?;
             let bundle = load_for(&config)?;
             tracing::info!(
                 dialogues = bundle.library.dialogues().count(),
                 "content loaded"
             );
-            bail!(
-                "configuration and content are valid, but the Discord adapter is not built yet; \
-                 use `securebase chat` to talk to the bot in the terminal"
-            )
+            let data_dir = data_dir.unwrap_or(config.storage.data_dir.clone());
+            let store = open_store(&data_dir)?;
+            let bot = Arc::new(Bot::new(bundle, store, bot_options(&config)));
+            let options = DiscordOptions {
+                token,
+                api_url: config.discord.api_url.clone(),
+                guild: guild.or(config.discord.guild_id),
+                channel_monitoring: config.discord.channel_monitoring,
+            };
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .context("cannot start the async runtime")?;
+            runtime.block_on(discord::serve(bot, options, discord::shutdown_signal()))?;
+            Ok(ExitCode::SUCCESS)
         }
         CliCommand::Data { action } => {
             let (user, data_dir, config, erase) = match action {

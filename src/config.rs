@@ -58,6 +58,11 @@ pub struct DiscordConfig {
     pub api_url: String,
     /// Register slash commands in this server only (instant, for testing).
     pub guild_id: Option<u64>,
+    /// A file holding the bot token (a mounted secret), used when `DISCORD_TOKEN` is unset.
+    pub token_file: Option<PathBuf>,
+    /// Let server admins enable risk monitoring of channels. Requests Discord's privileged
+    /// MESSAGE_CONTENT intent, which must also be switched on in the Developer Portal.
+    pub channel_monitoring: bool,
 }
 
 impl Default for DiscordConfig {
@@ -65,6 +70,8 @@ impl Default for DiscordConfig {
         Self {
             api_url: DISCORD_API_URL.to_string(),
             guild_id: None,
+            token_file: None,
+            channel_monitoring: false,
         }
     }
 }
@@ -115,6 +122,30 @@ pub enum ConfigError {
         col: usize,
         message: String,
     },
+}
+
+impl DiscordConfig {
+    /// The bot token: `DISCORD_TOKEN`, else the contents of `token_file`. Never logged.
+    pub fn token(&self) -> Result<String, String> {
+        if let Ok(token) = std::env::var(TOKEN_ENV) {
+            if !token.trim().is_empty() {
+                return Ok(token.trim().to_string());
+            }
+        }
+        if let Some(path) = &self.token_file {
+            return match std::fs::read_to_string(path) {
+                Ok(token) if !token.trim().is_empty() => Ok(token.trim().to_string()),
+                Ok(_) => Err(format!("discord.token_file: {} is empty", path.display())),
+                Err(e) => Err(format!(
+                    "discord.token_file: cannot read {}: {e}",
+                    path.display()
+                )),
+            };
+        }
+        Err(format!(
+            "no Discord bot token: set the {TOKEN_ENV} environment variable (or discord.token_file in the config); the README's \"Running on Discord\" section shows where to find it"
+        ))
+    }
 }
 
 impl Config {

@@ -205,11 +205,29 @@ fn graph_prints_mermaid_and_dot() {
 }
 
 #[test]
-fn run_explains_the_adapter_is_not_built_yet() {
-    let output = securebase(&["run"], &root(), b"");
+fn run_without_a_token_says_where_to_put_one_and_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = securebase(&["run"], dir.path(), b"");
     assert!(!output.status.success());
     let err = String::from_utf8_lossy(&output.stderr);
-    assert!(err.contains("Discord adapter is not built yet"), "{err}");
+    assert!(err.contains("DISCORD_TOKEN"), "{err}");
+    assert!(!dir.path().join("data").exists(), "no data directory made");
+
+    let config = dir.path().join("config.toml");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "\n").unwrap();
+    std::fs::write(
+        &config,
+        format!("[discord]\ntoken_file = {:?}\n", token.to_str().unwrap()),
+    )
+    .unwrap();
+    let output = securebase(&["run", "--config", config.to_str().unwrap()], &root(), b"");
+    assert!(!output.status.success());
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        err.contains("discord.token_file") && err.contains("empty"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,0 +1,237 @@
+//! The slash commands people use. Each one is a core action; the reply is rendered like any
+//! other (ephemeral in servers, plain in DMs), so a command and the matching button behave
+//! the same.
+
+use std::time::Instant;
+
+use poise::CreateReply;
+use serenity::all::{AutocompleteChoice, CreateAutocompleteResponse};
+use tracing::Instrument;
+
+use crate::action::{Action, Command};
+use crate::bot::Event;
+use crate::bundle::Bundle;
+use crate::crisis::INTERNATIONAL;
+
+use super::interactions::render_for;
+use super::send::{self, First, Target};
+use super::{App, Error, PoiseContext, admin, person, texts};
+
+/// Dialogues that slash commands open directly.
+const COMMAND_DIALOGUES: [(&str, &str); 4] = [
+    ("checkin", "checkin"),
+    ("selfcare", "selfcare"),
+    ("partner", "partners"),
+    ("therapy", "therapy"),
+];
+
+pub fn all() -> Vec<poise::Command<std::sync::Arc<App>, Error>> {
+    vec![
+        start(),
+        checkin(),
+        selfcare(),
+        partner(),
+        therapy(),
+        resources(),
+        region(),
+        privacy(),
+        mydata(),
+        forget(),
+        help(),
+        admin::settings(),
+    ]
+}
+
+/// The bot refuses to start when a command would open a dialogue the content lacks.
+pub fn check_targets(bundle: &Bundle) -> anyhow::Result<()> {
+    for (command, dialogue) in COMMAND_DIALOGUES {
+        if bundle.library.get(dialogue).is_none() {
+            anyhow::bail!(
+                "the /{command} command opens the dialogue `{dialogue}`, which is not in the content"
+            );
+        }
+    }
+    Ok(())
+}
+
+fn dialogue_for(command: &str) -> Action {
+    let dialogue = COMMAND_DIALOGUES
+        .iter()
+        .find(|(c, _)| *c == command)
+        .map_or(command, |(_, d)| d);
+    Action::Start {
+        dialogue: dialogue.to_string(),
+    }
+}
+
+/// Open the main menu: check-in, self-care, partners, therapy, support.
+#[poise::command(slash_command)]
+async fn start(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::Menu)).await
+}
+
+/// A short attachment check-in to reflect on how you relate (not a diagnosis).
+#[poise::command(slash_command)]
+async fn checkin(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, dialogue_for("checkin")).await
+}
+
+/// Guided self-care exercises: grounding, self-compassion, boundaries and more.
+#[poise::command(slash_command)]
+async fn selfcare(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, dialogue_for("selfcare")).await
+}
+
+/// Guides for supporting a partner, and yourself, in a relationship.
+#[poise::command(slash_command)]
+async fn partner(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, dialogue_for("partner")).await
+}
+
+/// Types of therapy, and how to find a therapist.
+#[poise::command(slash_command)]
+async fn therapy(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, dialogue_for("therapy")).await
+}
+
+/// People you can talk to right now: crisis lines for your region.
+#[poise::command(slash_command)]
+async fn resources(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::Resources)).await
+}
+
+/// Choose the region whose crisis lines I show you.
+#[poise::command(slash_command)]
+async fn region(
+    ctx: PoiseContext<'_>,
+    #[description = "A region code such as UK, US or INTL; leave empty to pick from a list"]
+    #[autocomplete = "autocomplete_region"]
+    code: Option<String>,
+) -> Result<(), Error> {
+    let action = match code {
+        Some(code) => Action::SetRegion {
+            code: code.trim().to_ascii_uppercase(),
+        },
+        None => Action::Command(Command::Region),
+    };
+    run(ctx, action).await
+}
+
+/// What I store about you, and how to turn saving on or off.
+#[poise::command(slash_command)]
+async fn privacy(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::Privacy)).await
+}
+
+/// Everything I have stored about you, as a JSON file only you can see.
+#[poise::command(slash_command)]
+async fn mydata(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::Export)).await
+}
+
+/// Erase everything I have stored about you (asks first).
+#[poise::command(slash_command)]
+async fn forget(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::Forget)).await
+}
+
+/// What I can do, what I am not, and how to get help now.
+#[poise::command(slash_command)]
+async fn help(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::Help)).await
+}
+
+/// Region codes and names matching what was typed, for `/region` and `/settings region`.
+pub(super) async fn autocomplete_region(
+    ctx: PoiseContext<'_>,
+    partial: &str,
+) -> CreateAutocompleteResponse {
+    let partial = partial.trim().to_lowercase();
+    let choices = ctx
+        .data()
+        .bot
+        .bundle()
+        .resources
+        .regions()
+        .filter(|r| {
+            partial.is_empty()
+                || r.code.to_lowercase().starts_with(&partial)
+                || r.name.to_lowercase().contains(&partial)
+        })
+        .take(25)
+        .map(|r| {
+            let name = if r.code == INTERNATIONAL {
+                "Somewhere else (international)".to_string()
+            } else {
+                r.name.clone()
+            };
+            AutocompleteChoice::new(format!("{name} ({})", r.code), r.code.clone())
+        })
+        .collect();
+    CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Hand `action` to the core and answer the command with what it says.
+async fn run(ctx: PoiseContext<'_>, action: Action) -> Result<(), Error> {
+    let poise::Context::Application(actx) = ctx else {
+        return Ok(());
+    };
+    let interaction = actx.interaction;
+    let app = ctx.data();
+    let serenity_ctx = ctx.serenity_context();
+    let user = interaction.user.id;
+    let started = Instant::now();
+    let span = tracing::info_span!("command", name = %ctx.command().qualified_name, interaction = %interaction.id, user = %user, guild = ?interaction.guild_id.map(|g| g.get()));
+    async {
+        let Some(id) = person(user) else { return };
+        if let Some(guild) = interaction.guild_id {
+            app.note_origin(user.get(), guild);
+        }
+        let in_server = interaction.guild_id.is_some();
+        let event = Event::action(&id, action)
+            .with_locale(Some(interaction.locale.clone()))
+            .with_server_region(app.server_region(interaction.guild_id.or(app.origin(user.get()))));
+        let target = Target {
+            id: interaction.id,
+            token: interaction.token.clone(),
+        };
+        let work = async {
+            let replies = app.core(event).await;
+            render_for(serenity_ctx, app, &replies, user.get(), in_server)
+        };
+        send::answer_in_time(
+            &serenity_ctx.http,
+            &target,
+            First::New {
+                ephemeral: in_server,
+            },
+            work,
+        )
+        .await;
+        tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "handled");
+    }
+    .instrument(span)
+    .await;
+    Ok(())
+}
+
+/// Errors never reach the person as a stack of details: a short private note that still
+/// points to help, and a log line without message content.
+pub async fn on_error(error: poise::FrameworkError<'_, std::sync::Arc<App>, Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::error!(command = %ctx.command().qualified_name, error = %error, "command failed");
+            let reply = CreateReply::default()
+                .content(texts::CORE_FAILED)
+                .ephemeral(true);
+            if let Err(e) = ctx.send(reply).await {
+                tracing::warn!(status = ?send::status_of(&e), "could not report a failed command");
+            }
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::warn!(status = ?send::status_of(&e), "could not report an error");
+            }
+        }
+    }
+}

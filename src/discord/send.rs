@@ -1,0 +1,316 @@
+//! Sending [`Outgoing`] messages: interaction responses (in time, deferring when the work is
+//! slow), follow-ups, and channel messages, with retries on 429 and 5xx. A failed send is
+//! logged (status and Discord's error code, never the text) and never crashes the bot.
+
+use std::future::Future;
+use std::time::Duration;
+
+use serenity::all::{
+    ButtonStyle as DiscordButtonStyle, ChannelId, CreateActionRow, CreateAttachment, CreateButton,
+    CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
+    CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    EditInteractionResponse, Http, InteractionId, Message,
+};
+use serenity::builder::Builder;
+
+use super::render::{ButtonStyle, Outgoing, Row};
+
+/// Discord wants the first response to an interaction within 3 s. Work that is not done by
+/// this point is deferred (the person sees "thinking…") and the answer edited in after.
+pub const DEFER_AFTER: Duration = Duration::from_millis(1500);
+
+/// Discord's error code for "Cannot send messages to this user" (DMs closed).
+pub const CANNOT_DM: isize = 50007;
+
+/// How the first message answers an interaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum First {
+    /// Replace the message whose component was used (a click).
+    Update,
+    /// A new message; ephemeral in servers.
+    New { ephemeral: bool },
+}
+
+impl First {
+    fn ephemeral(self) -> bool {
+        matches!(self, First::New { ephemeral: true })
+    }
+}
+
+/// The interaction being answered.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub id: InteractionId,
+    pub token: String,
+}
+
+/// Answer an interaction with `messages`, produced by `work`: at once if `work` finishes within
+/// [`DEFER_AFTER`], otherwise defer first and edit the answer in when it is ready.
+pub async fn answer_in_time(
+    http: &Http,
+    target: &Target,
+    first: First,
+    work: impl Future<Output = Vec<Outgoing>>,
+) {
+    tokio::pin!(work);
+    let messages = tokio::select! {
+        messages = &mut work => messages,
+        _ = tokio::time::sleep(DEFER_AFTER) => {
+            tracing::info!("work is slow; deferring the interaction response");
+            let defer = match first {
+                First::Update => CreateInteractionResponse::Acknowledge,
+                First::New { ephemeral } => CreateInteractionResponse::Defer(
+                    CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+                ),
+            };
+            if let Err(e) = defer.execute(http, (target.id, &target.token)).await {
+                log_failure("defer", &e);
+            }
+            let messages = work.await;
+            let mut rest = messages.into_iter();
+            if let Some(message) = rest.next() {
+                let result = retrying(attempts(&message), || {
+                    edit(&message).execute(http, &target.token)
+                })
+                .await;
+                if let Err(e) = result {
+                    log_failure("edit deferred response", &e);
+                }
+            }
+            followups(http, target, first.ephemeral(), rest).await;
+            return;
+        }
+    };
+    answer(http, target, first, messages).await;
+}
+
+/// Answer an interaction with `messages` now: the first as the response, the rest as follow-ups.
+pub async fn answer(http: &Http, target: &Target, first: First, messages: Vec<Outgoing>) {
+    let mut rest = messages.into_iter();
+    let Some(message) = rest.next() else {
+        if let Err(e) = CreateInteractionResponse::Acknowledge
+            .execute(http, (target.id, &target.token))
+            .await
+        {
+            log_failure("acknowledge", &e);
+        }
+        return;
+    };
+    // The response must arrive within 3 s: one retry at most.
+    let result = retrying(2, || {
+        let data = response_message(&message, first.ephemeral());
+        let response = match first {
+            First::Update => CreateInteractionResponse::UpdateMessage(data),
+            First::New { .. } => CreateInteractionResponse::Message(data),
+        };
+        response.execute(http, (target.id, &target.token))
+    })
+    .await;
+    if let Err(e) = result {
+        log_failure("interaction response", &e);
+    }
+    followups(http, target, first.ephemeral(), rest).await;
+}
+
+async fn followups(
+    http: &Http,
+    target: &Target,
+    ephemeral: bool,
+    messages: impl Iterator<Item = Outgoing>,
+) {
+    for message in messages {
+        let result = retrying(attempts(&message), || {
+            followup(&message, ephemeral).execute(http, (None, &target.token))
+        })
+        .await;
+        if let Err(e) = result {
+            log_failure("follow-up", &e);
+        }
+    }
+}
+
+/// Send `messages` to a channel (a DM) in order. Stops at the first failure and returns it, so
+/// the caller can tell the person (50007) instead of sending the rest into a closed DM.
+pub async fn to_channel(
+    http: &Http,
+    channel: ChannelId,
+    messages: &[Outgoing],
+) -> Result<(), serenity::Error> {
+    for message in messages {
+        retrying(attempts(message), || {
+            channel_message(message).execute(http, (channel, None))
+        })
+        .await
+        .inspect_err(|e| log_failure("channel message", e))?;
+    }
+    Ok(())
+}
+
+/// A single channel message built by the caller (a public reply, an alert).
+pub async fn send_built(
+    http: &Http,
+    channel: ChannelId,
+    attempts: u32,
+    build: impl Fn() -> CreateMessage,
+) -> Result<Message, serenity::Error> {
+    retrying(attempts, || build().execute(http, (channel, None)))
+        .await
+        .inspect_err(|e| log_failure("channel message", e))
+}
+
+/// Crisis messages are retried harder: they matter most.
+fn attempts(message: &Outgoing) -> u32 {
+    if message.crisis { 4 } else { 2 }
+}
+
+/// Run `send` up to `attempts` times while Discord answers 429 or 5xx, backing off between.
+pub async fn retrying<T, F, Fut>(attempts: u32, mut send: F) -> Result<T, serenity::Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, serenity::Error>>,
+{
+    let mut delay = Duration::from_millis(250);
+    let mut tries = 1;
+    loop {
+        match send().await {
+            Err(e) if tries < attempts && is_transient(&e) => {
+                tracing::warn!(status = ?status_of(&e), try_number = tries, "Discord asked to retry");
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+                tries += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The HTTP status of a failed request, if Discord answered.
+pub fn status_of(error: &serenity::Error) -> Option<u16> {
+    match error {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.status_code.as_u16())
+        }
+        _ => None,
+    }
+}
+
+/// Discord's JSON error code of a failed request (such as [`CANNOT_DM`]).
+pub fn discord_code(error: &serenity::Error) -> Option<isize> {
+    match error {
+        serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.error.code)
+        }
+        _ => None,
+    }
+}
+
+fn is_transient(error: &serenity::Error) -> bool {
+    matches!(status_of(error), Some(429 | 500..=599))
+}
+
+fn log_failure(what: &str, error: &serenity::Error) {
+    tracing::warn!(
+        what,
+        status = ?status_of(error),
+        code = ?discord_code(error),
+        kind = error_kind(error),
+        "a Discord request failed"
+    );
+}
+
+fn error_kind(error: &serenity::Error) -> &'static str {
+    match error {
+        serenity::Error::Http(_) => "http",
+        serenity::Error::Gateway(_) => "gateway",
+        serenity::Error::Model(_) => "model",
+        serenity::Error::Json(_) => "json",
+        _ => "other",
+    }
+}
+
+// --- builders ---------------------------------------------------------------------------------
+
+fn components(rows: &[Row]) -> Vec<CreateActionRow> {
+    rows.iter()
+        .map(|row| match row {
+            Row::Buttons(buttons) => CreateActionRow::Buttons(
+                buttons
+                    .iter()
+                    .map(|b| {
+                        CreateButton::new(b.custom_id.clone())
+                            .label(b.label.clone())
+                            .style(match b.style {
+                                ButtonStyle::Primary => DiscordButtonStyle::Primary,
+                                ButtonStyle::Secondary => DiscordButtonStyle::Secondary,
+                            })
+                    })
+                    .collect(),
+            ),
+            Row::Select {
+                custom_id,
+                placeholder,
+                options,
+            } => CreateActionRow::SelectMenu(
+                CreateSelectMenu::new(
+                    custom_id.clone(),
+                    CreateSelectMenuKind::String {
+                        options: options
+                            .iter()
+                            .map(|o| CreateSelectMenuOption::new(o.label.clone(), o.value.clone()))
+                            .collect(),
+                    },
+                )
+                .placeholder(placeholder.clone()),
+            ),
+        })
+        .collect()
+}
+
+fn attachment(message: &Outgoing) -> Option<CreateAttachment> {
+    message
+        .file
+        .as_ref()
+        .map(|f| CreateAttachment::bytes(f.bytes.clone(), f.name.clone()))
+}
+
+fn response_message(message: &Outgoing, ephemeral: bool) -> CreateInteractionResponseMessage {
+    let mut data = CreateInteractionResponseMessage::new()
+        .content(message.content.clone())
+        .components(components(&message.rows))
+        .ephemeral(ephemeral);
+    if let Some(file) = attachment(message) {
+        data = data.add_file(file);
+    }
+    data
+}
+
+fn followup(message: &Outgoing, ephemeral: bool) -> CreateInteractionResponseFollowup {
+    let mut data = CreateInteractionResponseFollowup::new()
+        .content(message.content.clone())
+        .components(components(&message.rows))
+        .ephemeral(ephemeral);
+    if let Some(file) = attachment(message) {
+        data = data.add_file(file);
+    }
+    data
+}
+
+fn edit(message: &Outgoing) -> EditInteractionResponse {
+    let mut data = EditInteractionResponse::new()
+        .content(message.content.clone())
+        .components(components(&message.rows));
+    if let Some(file) = attachment(message) {
+        data = data.new_attachment(file);
+    }
+    data
+}
+
+fn channel_message(message: &Outgoing) -> CreateMessage {
+    let mut data = CreateMessage::new()
+        .content(message.content.clone())
+        .components(components(&message.rows));
+    if let Some(file) = attachment(message) {
+        data = data.add_file(file);
+    }
+    data
+}
