@@ -140,6 +140,52 @@ pub fn directories_message(resources: &Resources, region: Option<&str>) -> Strin
     }
 }
 
+/// Every message this module can build for `region`, by name, that would not fit in one
+/// Discord message or whose region name would not fit on a button: checked when the
+/// resources load, so a long contact list fails `validate` instead of a crisis reply.
+pub(super) fn oversized(resources: &Resources, region: &Region) -> Vec<String> {
+    use crate::content::{MAX_LABEL_LEN, MAX_MESSAGE_LEN};
+    let mut problems = Vec::new();
+    let mut check = |what: String, text: String| {
+        let length = text.chars().count();
+        if length > MAX_MESSAGE_LEN {
+            problems.push(format!(
+                "{}: the {what} would be {length} characters; Discord allows at most {MAX_MESSAGE_LEN}",
+                region.code
+            ));
+        }
+    };
+    check(
+        "resources message".into(),
+        resources_message(resources, Some(&region.code)),
+    );
+    check(
+        "therapist directories message".into(),
+        directories_message(resources, Some(&region.code)),
+    );
+    for category in Category::PRIORITY {
+        for level in [Level::Concern, Level::Crisis] {
+            let assessment = Assessment {
+                level,
+                categories: vec![category],
+                primary: Some(category),
+            };
+            let card = crisis_card(&assessment, resources, Some(&region.code), true);
+            check(
+                format!("crisis card for {} ({level:?})", category.as_str()),
+                card.plain_text(),
+            );
+        }
+    }
+    if region.name.chars().count() > MAX_LABEL_LEN {
+        problems.push(format!(
+            "{}: the name is shown on a button and must be at most {MAX_LABEL_LEN} characters",
+            region.code
+        ));
+    }
+    problems
+}
+
 /// Up to `max` contacts of `kinds` from `region` (in the order of `kinds`), then the
 /// international directory.
 fn contact_lines(
@@ -220,6 +266,24 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Register: register.example"), "{text}");
+    }
+
+    #[test]
+    fn messages_too_long_for_discord_fail_to_load() {
+        let fine = resources();
+        assert!(oversized(&fine, fine.region(None)).is_empty());
+        let long = format!(
+            "[[region]]\ncode = \"INTL\"\nname = \"International\"\nemergency = \"your local emergency number\"\n[[region.contact]]\nname = \"Find A Helpline\"\nkind = \"directory\"\nreach = \"{}\"\nsource = \"https://findahelpline.com\"\nverified = \"2026-11-22\"\n",
+            "x".repeat(2100)
+        );
+        let problems = Resources::parse(&SourceFile::new("r.toml", long)).unwrap_err();
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert!(
+            text.iter()
+                .any(|p| p.starts_with("r.toml:2:") && p.contains("resources message")),
+            "{text:?}"
+        );
+        assert!(text.iter().any(|p| p.contains("crisis card for suicide")));
     }
 
     #[test]

@@ -141,8 +141,20 @@ impl Resources {
             Some(intl) if intl.contacts_of(ContactKind::Directory).next().is_none() => problems.push(source.whole(format!("region `{INTERNATIONAL}` needs a contact of kind \"directory\" (such as findahelpline.com)"))),
             Some(_) => {}
         }
+        let resources = Resources { regions };
         if problems.is_empty() {
-            Ok(Resources { regions })
+            for region in resources.regions.values() {
+                let line = source
+                    .text
+                    .find(&format!("code = \"{}\"", region.code))
+                    .unwrap_or(0);
+                for problem in super::card::oversized(&resources, region) {
+                    problems.push(source.at(line..line, problem));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(resources)
         } else {
             Err(problems)
         }

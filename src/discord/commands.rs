@@ -235,3 +235,38 @@ pub async fn on_error(error: poise::FrameworkError<'_, std::sync::Arc<App>, Erro
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_fits_discords_limits() {
+        fn check(command: &poise::Command<std::sync::Arc<App>, Error>) {
+            assert!((1..=32).contains(&command.name.len()), "{}", command.name);
+            let description = command.description.as_deref().unwrap_or_default();
+            assert!(
+                (1..=100).contains(&description.chars().count()),
+                "/{}: {description}",
+                command.name
+            );
+            assert!(command.parameters.len() <= 25);
+            for parameter in &command.parameters {
+                let text = parameter.description.as_deref().unwrap_or_default();
+                assert!((1..=100).contains(&text.chars().count()), "{text}");
+            }
+            command.subcommands.iter().for_each(check);
+        }
+        let commands = all();
+        assert!(commands.len() <= 100);
+        commands.iter().for_each(check);
+    }
+
+    #[test]
+    fn the_shipped_content_has_every_dialogue_a_command_opens() {
+        let bundle =
+            Bundle::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues"))
+                .expect("content");
+        check_targets(&bundle).expect("targets");
+    }
+}
