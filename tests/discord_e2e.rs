@@ -217,11 +217,60 @@ async fn after_a_restart_an_old_button_still_works() {
     assert_eq!(second.kind, UPDATE_MESSAGE);
     assert!(second.content().contains("2 of 12"), "{}", second.content());
 
-    // A stateless button (a command) works after a restart for someone without saving too.
+    // For someone without saving, a menu button works after a restart too.
     let menu = bot.slash("start", BOB, member(), json!([])).await;
     bot.restart().await;
-    let help = bot.press(&menu, "What is this bot?", BOB).await;
-    assert_eq!(help.kind, UPDATE_MESSAGE);
+    let next = bot
+        .press(&menu, "Understand attachment patterns", BOB)
+        .await;
+    assert_eq!(next.kind, UPDATE_MESSAGE);
+    assert!(
+        !next.content().contains("earlier step"),
+        "{}",
+        next.content()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_button_from_before_a_content_edit_is_stale_not_wrong() {
+    let content = tempfile::tempdir().unwrap();
+    support::harness::copy_content(content.path());
+    let mut bot = Harness::start_with(support::harness::Options {
+        content_dir: Some(content.path().to_path_buf()),
+        ..Default::default()
+    })
+    .await;
+    let menu = bot.slash("start", ALICE, Place::Dm, json!([])).await;
+    // The author swaps two choices: the old button's index now points at the other one.
+    let menu_file = content.path().join("menu.toml");
+    let swapped = std::fs::read_to_string(&menu_file)
+        .unwrap()
+        .replace(
+            "label = \"Understand attachment patterns\"\n  dialogue = \"understanding\"",
+            "@A",
+        )
+        .replace(
+            "label = \"Common questions\"\n  dialogue = \"faq\"",
+            "label = \"Understand attachment patterns\"\n  dialogue = \"understanding\"",
+        )
+        .replace("@A", "label = \"Common questions\"\n  dialogue = \"faq\"");
+    std::fs::write(&menu_file, swapped).unwrap();
+    bot.restart().await;
+    let stale = bot
+        .press(&menu, "Understand attachment patterns", ALICE)
+        .await;
+    assert_eq!(stale.kind, UPDATE_MESSAGE);
+    assert!(
+        stale.content().contains("has changed"),
+        "{}",
+        stale.content()
+    );
+    // The new menu's buttons work.
+    let understanding = bot
+        .press(&stale, "Understand attachment patterns", ALICE)
+        .await;
+    assert!(!understanding.content().contains("has changed"));
+    assert!(!understanding.content().contains("earlier step"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -212,16 +212,25 @@ impl Bot {
                 dialogue,
                 node,
                 index,
-            } => match person.session.clone() {
-                Some(session) if session.dialogue == dialogue => {
-                    let result =
-                        engine::advance(library, &session, Input::Choose { node: &node, index });
-                    self.apply_turn(user, person, result, &mut replies);
-                }
-                _ => {
-                    self.apply_turn(user, person, Err(EngineError::StaleChoice), &mut replies);
-                }
-            },
+            } => {
+                let session = match person.session.clone() {
+                    Some(session) if session.dialogue == dialogue => Some(session),
+                    // Nothing in memory (a restart without saving, or idle forgetting): a
+                    // choice at a dialogue's first step needs nothing that came before it.
+                    None => library
+                        .get(&dialogue)
+                        .filter(|d| d.start == node)
+                        .map(|d| Session::new(&d.id, &d.start, self.seed(user))),
+                    Some(_) => None,
+                };
+                let result = match session {
+                    Some(session) => {
+                        engine::advance(library, &session, Input::Choose { node: &node, index })
+                    }
+                    None => Err(EngineError::StaleChoice),
+                };
+                self.apply_turn(user, person, result, &mut replies);
+            }
         }
         replies
     }

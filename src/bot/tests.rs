@@ -411,3 +411,30 @@ fn assess_counts_a_match_without_starting_a_conversation() {
     let total: u64 = bot.risk_counts().iter().map(|(_, n)| n).sum();
     assert_eq!(total, 1);
 }
+
+#[test]
+fn a_first_step_choice_works_without_a_conversation_in_memory() {
+    let bot = bot();
+    let menu = say(&bot, "menu");
+    let choose_understanding = menu
+        .iter()
+        .flat_map(|r| r.options())
+        .find(|o| o.label == "Understand attachment patterns")
+        .expect("menu choice")
+        .action
+        .clone();
+    // As after a restart without saving: the same button, a bot that remembers nothing.
+    let fresh = self::bot();
+    let replies = fresh.handle(Event::action(&alice(), choose_understanding));
+    let text = text_of(&replies);
+    assert!(!text.contains("earlier step"), "{text}");
+    assert!(text.contains("attachment"), "{text}");
+    // A choice deeper in a dialogue still needs the conversation it belongs to.
+    let later = Action::Choose {
+        dialogue: "checkin".into(),
+        node: "q2".into(),
+        index: 0,
+    };
+    let text = text_of(&self::bot().handle(Event::action(&alice(), later)));
+    assert!(text.contains("earlier step"), "{text}");
+}

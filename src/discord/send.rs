@@ -314,3 +314,121 @@ fn channel_message(message: &Outgoing) -> CreateMessage {
     }
     data
 }
+
+/// The end-to-end tests' fake Discord, reused to test sending against real HTTP.
+#[cfg(test)]
+#[path = "../../tests/support/fake_discord.rs"]
+mod fake_discord;
+
+#[cfg(test)]
+mod tests {
+    use serenity::all::{ApplicationId, HttpBuilder};
+
+    use super::fake_discord::{BOT_ID, FakeDiscord};
+    use super::*;
+
+    fn http(fake: &FakeDiscord) -> Http {
+        let http = HttpBuilder::new("test-token")
+            .proxy(fake.rest_url.clone())
+            .ratelimiter_disabled(true)
+            .build();
+        http.set_application_id(ApplicationId::new(BOT_ID));
+        http
+    }
+
+    fn message(text: &str, crisis: bool) -> Outgoing {
+        Outgoing {
+            content: text.to_string(),
+            crisis,
+            ..Outgoing::default()
+        }
+    }
+
+    fn target() -> Target {
+        Target {
+            id: InteractionId::new(42),
+            token: "tok".to_string(),
+        }
+    }
+
+    #[tokio::test]
+    async fn quick_work_is_the_response_itself() {
+        let fake = FakeDiscord::start().await;
+        let first = First::New { ephemeral: true };
+        answer_in_time(&http(&fake), &target(), first, async {
+            vec![message("hello", false), message("more", false)]
+        })
+        .await;
+        let requests = fake.requests();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].path, "/api/v10/interactions/42/tok/callback");
+        assert_eq!(requests[0].body["type"], 4);
+        assert_eq!(requests[0].body["data"]["flags"], 64);
+        assert_eq!(requests[1].path, format!("/api/v10/webhooks/{BOT_ID}/tok"));
+        assert_eq!(requests[1].body["content"], "more");
+    }
+
+    #[tokio::test]
+    async fn slow_work_is_deferred_then_edited_in() {
+        let fake = FakeDiscord::start().await;
+        let work = async {
+            tokio::time::sleep(DEFER_AFTER + Duration::from_millis(300)).await;
+            vec![message("done", false)]
+        };
+        answer_in_time(
+            &http(&fake),
+            &target(),
+            First::New { ephemeral: true },
+            work,
+        )
+        .await;
+        let requests = fake.requests();
+        assert_eq!(requests[0].body["type"], 5, "deferred first");
+        assert_eq!(requests[0].body["data"]["flags"], 64);
+        assert_eq!(requests[1].method, "PATCH");
+        assert_eq!(
+            requests[1].path,
+            format!("/api/v10/webhooks/{BOT_ID}/tok/messages/@original")
+        );
+        assert_eq!(requests[1].body["content"], "done");
+
+        let fake = FakeDiscord::start().await;
+        let work = async {
+            tokio::time::sleep(DEFER_AFTER + Duration::from_millis(300)).await;
+            vec![message("done", false)]
+        };
+        answer_in_time(&http(&fake), &target(), First::Update, work).await;
+        assert_eq!(
+            fake.requests()[0].body["type"],
+            6,
+            "a click defers as an update"
+        );
+    }
+
+    #[tokio::test]
+    async fn crisis_messages_are_retried_harder() {
+        let fake = FakeDiscord::start().await;
+        let http = http(&fake);
+        let channel = ChannelId::new(5);
+        fake.fail_next("/channels/5/messages", 429, 3);
+        to_channel(&http, channel, &[message("card", true)])
+            .await
+            .expect("a crisis message gets through three 429s");
+        fake.fail_next("/channels/5/messages", 500, 3);
+        let error = to_channel(&http, channel, &[message("menu", false)])
+            .await
+            .expect_err("an ordinary message gives up sooner");
+        assert_eq!(status_of(&error), Some(500));
+    }
+
+    #[tokio::test]
+    async fn a_closed_dm_is_reported_by_its_code() {
+        let fake = FakeDiscord::start().await;
+        fake.close_dms(7);
+        let channel = ChannelId::new(FakeDiscord::dm_channel(7));
+        let error = to_channel(&http(&fake), channel, &[message("hi", false)])
+            .await
+            .expect_err("DMs are closed");
+        assert_eq!(discord_code(&error), Some(CANNOT_DM));
+    }
+}

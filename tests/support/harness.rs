@@ -21,6 +21,8 @@ pub struct Options {
     pub token: String,
     /// Run this build of the binary (benchmarks pass the release one).
     pub binary: PathBuf,
+    /// Content to serve instead of the shipped `dialogues/`.
+    pub content_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -29,6 +31,7 @@ impl Default for Options {
             channel_monitoring: false,
             token: "test-token".to_string(),
             binary: PathBuf::from(env!("CARGO_BIN_EXE_securebase")),
+            content_dir: None,
         }
     }
 }
@@ -79,7 +82,11 @@ impl Harness {
     }
 
     fn write_config(&self) -> PathBuf {
-        let content = Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues");
+        let content = self
+            .options
+            .content_dir
+            .clone()
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues"));
         let config = format!(
             "[storage]\ndata_dir = {data:?}\n[content]\ndir = {content:?}\n[discord]\napi_url = {api:?}\nchannel_monitoring = {monitoring}\n[logging]\nlevel = \"info,serenity=warn\"\n",
             data = self.data_dir(),
@@ -276,6 +283,23 @@ impl Harness {
             latency: response.at.duration_since(sent),
         }
     }
+}
+
+/// A copy of the shipped content in `to`, for tests that edit it.
+pub fn copy_content(to: &Path) {
+    fn copy(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).expect("make dir");
+        for entry in std::fs::read_dir(from).expect("read dir") {
+            let path = entry.expect("entry").path();
+            let target = to.join(path.file_name().expect("name"));
+            if path.is_dir() {
+                copy(&path, &target);
+            } else {
+                std::fs::copy(&path, &target).expect("copy");
+            }
+        }
+    }
+    copy(&Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues"), to);
 }
 
 impl Drop for Harness {
