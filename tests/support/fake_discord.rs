@@ -197,11 +197,27 @@ impl FakeDiscord {
     pub async fn wait_for(&self, what: &str, matches: impl Fn(&Recorded) -> bool) -> Recorded {
         let mut found = None;
         self.wait_until(what, |fake| {
-            found = fake.requests().into_iter().find(|r| matches(r));
+            found = fake.find(&matches);
             found.is_some()
         })
         .await;
         found.unwrap()
+    }
+
+    /// The first recorded request that matches (without copying the others).
+    pub fn find(&self, matches: impl Fn(&Recorded) -> bool) -> Option<Recorded> {
+        self.state
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|r| matches(r))
+            .cloned()
+    }
+
+    /// Forget the requests recorded so far (long runs such as benchmarks).
+    pub fn clear(&self) {
+        self.state.requests.lock().unwrap().clear();
     }
 
     /// The first successful response to interaction `id` (its callback).
