@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use support::fake_discord::payloads::{self, MEMBER, Place};
-use support::harness::{Component, Harness, Reply};
+use support::harness::{Component, Harness};
 
 const USER: u64 = 111_111_111_111;
 const PLACE: Place = Place::Server {
@@ -63,7 +63,7 @@ async fn measure(rounds: usize) {
     }
     report("select-menu click (update in place)", &mut clicks);
 
-    let mut burst = concurrent_clicks(&bot, &menu, rounds).await;
+    let mut burst = concurrent_clicks(&bot, rounds).await;
     report(
         &format!("{rounds} clicks sent at once (100 people), time to each callback"),
         &mut burst,
@@ -80,13 +80,15 @@ async fn measure(rounds: usize) {
 }
 
 /// All clicks dispatched back to back from 100 different people, then every callback awaited.
-async fn concurrent_clicks(bot: &Harness, menu: &Reply, rounds: usize) -> Vec<Duration> {
+async fn concurrent_clicks(bot: &Harness, rounds: usize) -> Vec<Duration> {
     let mut menus = Vec::new();
     for person in 0..100u64 {
-        menus.push(bot.slash("start", USER + 1 + person, PLACE, json!([])).await);
+        menus.push(
+            bot.slash("start", USER + 1 + person, PLACE, json!([]))
+                .await,
+        );
     }
     bot.fake.clear();
-    let _ = menu;
     let mut sent = Vec::with_capacity(rounds);
     for i in 0..rounds {
         let menu = &menus[i % menus.len()];
