@@ -28,6 +28,7 @@ fn main() {
     let rounds: usize = std::env::var("LATENCY_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
+        .filter(|&r| r > 0)
         .unwrap_or(1000);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)

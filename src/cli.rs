@@ -68,7 +68,7 @@ enum CliCommand {
         /// Register slash commands in this one server (they appear at once), instead of
         /// globally; overrides `discord.guild_id`.
         #[arg(long)]
-        guild: Option<u64>,
+        guild: Option<std::num::NonZeroU64>,
         /// Where data lives; overrides `storage.data_dir`.
         #[arg(long)]
         data_dir: Option<PathBuf>,
@@ -180,6 +180,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             let config = Config::load(config.as_deref())?;
             telemetry::init(&config.logging.level, config.logging.format);
+            telemetry::quiet_panics();
             let token = config.discord.token().map_err(anyhow::Error::msg)?;
             let bundle = load_for(&config)?;
             tracing::info!(

@@ -57,7 +57,7 @@ pub struct DiscordConfig {
     /// Base URL of a Discord-compatible API (a rate-limiting proxy or a test server).
     pub api_url: String,
     /// Register slash commands in this server only (instant, for testing).
-    pub guild_id: Option<u64>,
+    pub guild_id: Option<std::num::NonZeroU64>,
     /// A file holding the bot token (a mounted secret), used when `DISCORD_TOKEN` is unset.
     pub token_file: Option<PathBuf>,
     /// Let server admins enable risk monitoring of channels. Requests Discord's privileged

@@ -18,6 +18,7 @@ const MOD_CHANNEL: u64 = 700_000_000_003;
 const UPDATE_MESSAGE: u64 = 7;
 const CHANNEL_MESSAGE: u64 = 4;
 const MODAL: u64 = 9;
+const DEFERRED_MESSAGE: u64 = 5;
 
 fn server(permissions: u64) -> Place {
     Place::Server {
@@ -161,6 +162,56 @@ async fn a_crisis_in_a_dm_gets_the_card_first_and_an_idiom_gets_none() {
         let text = reply["content"].as_str().unwrap_or_default();
         assert!(!is_crisis_card(text), "an idiom is not a crisis: {text}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_check_in_question_survives_a_restart_and_every_message_stays_private() {
+    let mut bot = Harness::start().await;
+    turn_saving_on(&bot, ALICE).await;
+    let hub = bot.slash("selfcare", ALICE, member(), json!([])).await;
+    let intro = bot.press(&hub, "Journaling prompts", ALICE).await;
+    let step = bot.press(&intro, "Let's start", ALICE).await;
+    let modal = bot.press(&step, "Type my answer", ALICE).await;
+    let asked = bot
+        .submit(
+            &modal,
+            "I wish I could go to sleep and not wake up",
+            ALICE,
+            &step,
+        )
+        .await;
+    assert!(
+        asked.labels().contains(&"I'd rather not say".to_string()),
+        "{:#}",
+        asked.data
+    );
+    let second = bot.press(&asked, "Yes", ALICE).await;
+    assert!(second.labels().contains(&"Yes".to_string()));
+
+    // The pending question is memory only; its buttons carry it across a restart.
+    bot.restart().await;
+    let card = bot.press(&second, "Yes", ALICE).await;
+    assert!(is_crisis_card(card.content()), "{}", card.content());
+    // The welcome back that came with it is a follow-up, and private like everything else.
+    let followup = bot
+        .fake
+        .wait_for("the follow-up", |r| {
+            r.path == format!("/api/v10/webhooks/{BOT_ID}/token-{}", card.interaction)
+        })
+        .await;
+    assert!(
+        followup.body["content"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Welcome back"),
+        "{:#}",
+        followup.body
+    );
+    assert_eq!(
+        followup.body["flags"],
+        json!(64),
+        "never public in a server"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -366,6 +417,10 @@ async fn a_risky_mention_gets_a_kind_public_reply_and_an_alert_without_the_text(
         .await;
     let content = public.body["content"].as_str().unwrap_or_default();
     assert!(content.contains("automated bot"), "{content}");
+    assert!(
+        content.ends_with("call your local emergency number now."),
+        "{content}"
+    );
     assert!(!content.contains("want to die"));
     assert_eq!(
         public.body["message_reference"]["message_id"],
@@ -400,6 +455,10 @@ async fn a_risky_mention_gets_a_kind_public_reply_and_an_alert_without_the_text(
     );
     assert!(contacts.ephemeral());
     assert!(contacts.content().contains("findahelpline.com"));
+    assert!(
+        !bot.log().contains("want to die"),
+        "no message content in logs"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,16 +481,21 @@ async fn from_a_dm_the_person_chooses_whether_moderators_hear_of_it() {
         .find(|l| l.starts_with("Let a moderator of"))
         .expect("the offer to bring in a moderator");
     let confirmed = bot.press(&card, &label, BOB).await;
-    assert_eq!(confirmed.kind, CHANNEL_MESSAGE, "the card stays as it is");
-    assert!(
-        confirmed.content().contains("let the moderators know"),
-        "{}",
-        confirmed.content()
+    assert_eq!(
+        confirmed.kind, DEFERRED_MESSAGE,
+        "a new message: the card stays as it is"
     );
-    let alert = &bot.posts_to(&mod_path)[0];
-    let text = alert.body["content"].as_str().unwrap_or_default();
+    let said = bot.followup(&confirmed).await;
+    assert!(said.contains("let the moderators know"), "{said}");
+    let alerts = bot.posts_to(&mod_path);
+    assert_eq!(alerts.len(), 1, "one alert, the one asked for");
+    let text = alerts[0].body["content"].as_str().unwrap_or_default();
     assert!(text.contains(&format!("<@{BOB}>")), "{text}");
     assert!(!text.contains("tonight"), "never the text: {text}");
+
+    // Pressing another button on the card answers below it; the contacts stay in view.
+    let more = bot.press(&card, "Keep talking with me", BOB).await;
+    assert_eq!(more.kind, CHANNEL_MESSAGE);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -488,14 +552,12 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
         {"name": "enabled", "type": 5, "value": true}
     ]}]);
     let resolved = json!({"channels": {CHANNEL.to_string(): {"id": CHANNEL.to_string(), "name": "general", "type": 0, "permissions": "0"}}});
-    let done = bot
+    let deferred = bot
         .slash_resolved("settings", ALICE, admin(), monitor, Some(resolved))
         .await;
-    assert!(
-        done.content().contains("Monitoring is on"),
-        "{}",
-        done.content()
-    );
+    assert_eq!(deferred.kind, DEFERRED_MESSAGE);
+    let said = bot.followup(&deferred).await;
+    assert!(said.contains("Monitoring is on"), "{said}");
     let path = format!("/api/v10/channels/{CHANNEL}/messages");
     let notice = &bot.posts_to(&path)[0];
     assert!(
@@ -505,7 +567,21 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
             .contains("now reads new messages"),
         "a visible notice in the channel"
     );
-    // A message there that does not mention the bot is read; a risky one is answered.
+    // Elsewhere, a message that does not mention the bot is not read at all.
+    let elsewhere = 700_000_000_099u64;
+    bot.fake.dispatch(
+        "MESSAGE_CREATE",
+        payloads::message(
+            bot.fake.next_id(),
+            elsewhere,
+            Some(GUILD),
+            BOB,
+            "i want to end my life",
+            false,
+        ),
+    );
+    // In the monitored channel a message that does not mention the bot is read; a risky one
+    // is answered.
     let id = bot.fake.next_id();
     bot.fake.dispatch(
         "MESSAGE_CREATE",
@@ -521,6 +597,36 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
     bot.fake
         .wait_until("the public reply", |_| bot.posts_to(&path).len() >= 2)
         .await;
+    let reply = &bot.posts_to(&path)[1];
+    assert_eq!(
+        reply.body["message_reference"]["message_id"],
+        json!(id.to_string())
+    );
+    assert!(
+        bot.posts_to(&format!("/api/v10/channels/{elsewhere}/messages"))
+            .is_empty()
+    );
+
+    // Turning it off works and says so.
+    let off = json!([{"name": "monitor", "type": 1, "options": [
+        {"name": "channel", "type": 7, "value": CHANNEL.to_string()},
+        {"name": "enabled", "type": 5, "value": false}
+    ]}]);
+    let resolved = json!({"channels": {CHANNEL.to_string(): {"id": CHANNEL.to_string(), "name": "general", "type": 0, "permissions": "0"}}});
+    let deferred = bot
+        .slash_resolved("settings", ALICE, admin(), off, Some(resolved))
+        .await;
+    assert_eq!(deferred.kind, DEFERRED_MESSAGE);
+    let said = bot.followup(&deferred).await;
+    assert!(said.contains("Monitoring is off"), "{said}");
+    assert_eq!(bot.posts_to(&path).len(), 3, "and a notice says so");
+    let show = json!([{"name": "show", "type": 1, "options": []}]);
+    let shown = bot.slash("settings", ALICE, admin(), show).await;
+    assert!(
+        shown.content().contains("Monitored channels: none"),
+        "{}",
+        shown.content()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -28,6 +28,7 @@ pub async fn settings(_ctx: PoiseContext<'_>) -> Result<(), Error> {
 /// Show this server's securebase settings.
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
 async fn show(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    let _working = ctx.data().inflight.enter();
     let Some(guild) = admin_guild(ctx).await? else {
         return Ok(());
     };
@@ -42,8 +43,10 @@ async fn region(
     ctx: PoiseContext<'_>,
     #[description = "A region code such as UK or US; `none` to clear"]
     #[autocomplete = "autocomplete_region"]
+    #[max_length = 8]
     code: String,
 ) -> Result<(), Error> {
+    let _working = ctx.data().inflight.enter();
     let Some(guild) = admin_guild(ctx).await? else {
         return Ok(());
     };
@@ -85,6 +88,7 @@ async fn alerts(
     #[channel_types("Text")]
     channel: Option<ChannelId>,
 ) -> Result<(), Error> {
+    let _working = ctx.data().inflight.enter();
     let Some(guild) = admin_guild(ctx).await? else {
         return Ok(());
     };
@@ -110,6 +114,7 @@ async fn monitor(
     channel: ChannelId,
     #[description = "On or off"] enabled: bool,
 ) -> Result<(), Error> {
+    let _working = ctx.data().inflight.enter();
     let Some(guild) = admin_guild(ctx).await? else {
         return Ok(());
     };
@@ -121,35 +126,46 @@ async fn monitor(
         )
         .await;
     }
-    // Nobody is read in secret: the notice goes up first, and without it nothing changes.
-    let notice = if enabled {
-        texts::MONITORING_ON
-    } else {
-        texts::MONITORING_OFF
-    };
+    // Posting the notice may take a few tries; Discord gets its answer in time meanwhile.
+    ctx.defer_ephemeral().await?;
     let http = &ctx.serenity_context().http;
-    if send::send_built(http, channel, 2, || CreateMessage::new().content(notice))
-        .await
-        .is_err()
-    {
+    let id = channel.to_string();
+    if enabled {
+        // Nobody is read in secret: the notice goes up first, and without it nothing changes.
+        let notice = send::send_built(http, channel, 2, || {
+            CreateMessage::new().content(texts::MONITORING_ON)
+        })
+        .await;
+        if notice.is_err() {
+            return say(
+                ctx,
+                &format!("I couldn't post the notice in <#{channel}>, so nothing changed. Check that I can send messages there."),
+            )
+            .await;
+        }
+        update(ctx, guild, |s| {
+            if !s.monitored_channels.contains(&id) {
+                s.monitored_channels.push(id.clone());
+            }
+        })
+        .await?;
         return say(
             ctx,
-            &format!("I couldn't post the notice in <#{channel}>, so nothing changed. Check that I can send messages there."),
+            &format!("Monitoring is on in <#{channel}>, and a notice says so there."),
         )
         .await;
     }
-    let id = channel.to_string();
-    update(ctx, guild, |s| {
-        s.monitored_channels.retain(|c| *c != id);
-        if enabled {
-            s.monitored_channels.push(id.clone());
-        }
+    // Turning it off always works, even where the bot can no longer post.
+    update(ctx, guild, |s| s.monitored_channels.retain(|c| *c != id)).await?;
+    let told = send::send_built(http, channel, 2, || {
+        CreateMessage::new().content(texts::MONITORING_OFF)
     })
-    .await?;
-    let text = if enabled {
-        format!("Monitoring is on in <#{channel}>, and a notice says so there.")
+    .await
+    .is_ok();
+    let text = if told {
+        format!("Monitoring is off in <#{channel}>, and a notice says so there.")
     } else {
-        format!("Monitoring is off in <#{channel}>.")
+        format!("Monitoring is off in <#{channel}>. I couldn't post a notice there.")
     };
     say(ctx, &text).await
 }
@@ -184,6 +200,8 @@ async fn update(
     change: impl FnOnce(&mut GuildSettings),
 ) -> Result<(), Error> {
     let app = ctx.data();
+    // One change at a time, so two admins' changes never overwrite each other.
+    let _writing = app.settings_write.lock().await;
     let mut settings = app.guild_settings(guild);
     change(&mut settings);
     app.bot

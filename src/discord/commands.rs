@@ -106,6 +106,7 @@ async fn region(
     ctx: PoiseContext<'_>,
     #[description = "A region code such as UK, US or INTL; leave empty to pick from a list"]
     #[autocomplete = "autocomplete_region"]
+    #[max_length = 8]
     code: Option<String>,
 ) -> Result<(), Error> {
     let action = match code {
@@ -178,6 +179,9 @@ async fn run(ctx: PoiseContext<'_>, action: Action) -> Result<(), Error> {
     };
     let interaction = actx.interaction;
     let app = ctx.data();
+    // poise runs commands before the event handler, so commands count themselves as work in
+    // flight for a graceful shutdown.
+    let _working = app.inflight.enter();
     let serenity_ctx = ctx.serenity_context();
     let user = interaction.user.id;
     let started = Instant::now();
@@ -194,20 +198,17 @@ async fn run(ctx: PoiseContext<'_>, action: Action) -> Result<(), Error> {
         let target = Target {
             id: interaction.id,
             token: interaction.token.clone(),
+            private: in_server,
+            dm: (!in_server).then_some(interaction.channel_id),
         };
         let work = async {
             let replies = app.core(event).await;
-            render_for(serenity_ctx, app, &replies, user.get(), in_server)
+            (
+                First::New,
+                render_for(serenity_ctx, app, &replies, user.get(), in_server),
+            )
         };
-        send::answer_in_time(
-            &serenity_ctx.http,
-            &target,
-            First::New {
-                ephemeral: in_server,
-            },
-            work,
-        )
-        .await;
+        send::answer_in_time(&serenity_ctx.http, &target, First::New, work).await;
         tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "handled");
     }
     .instrument(span)
@@ -216,22 +217,30 @@ async fn run(ctx: PoiseContext<'_>, action: Action) -> Result<(), Error> {
 }
 
 /// Errors never reach the person as a stack of details: a short private note that still
-/// points to help, and a log line without message content.
+/// points to help, and a log line naming the kind of error. poise's own handler is not used:
+/// it logs the text of messages and options it could not parse.
 pub async fn on_error(error: poise::FrameworkError<'_, std::sync::Arc<App>, Error>) {
-    match error {
-        poise::FrameworkError::Command { error, ctx, .. } => {
+    use poise::FrameworkError as E;
+    let (kind, note) = match &error {
+        E::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().qualified_name, error = %error, "command failed");
-            let reply = CreateReply::default()
-                .content(texts::CORE_FAILED)
-                .ephemeral(true);
-            if let Err(e) = ctx.send(reply).await {
-                tracing::warn!(status = ?send::status_of(&e), "could not report a failed command");
-            }
+            ("command", texts::CORE_FAILED)
         }
-        other => {
-            if let Err(e) = poise::builtins::on_error(other).await {
-                tracing::warn!(status = ?send::status_of(&e), "could not report an error");
-            }
+        E::GuildOnly { .. } => ("guild_only", texts::SERVER_ONLY),
+        E::ArgumentParse { .. } | E::CommandStructureMismatch { .. } => {
+            ("arguments", texts::ARGUMENTS_UNREADABLE)
+        }
+        E::CommandPanic { .. } => ("panic", texts::CORE_FAILED),
+        E::Setup { .. } => ("setup", texts::CORE_FAILED),
+        E::EventHandler { .. } => ("event_handler", texts::CORE_FAILED),
+        E::UnknownInteraction { .. } => ("unknown_interaction", texts::CORE_FAILED),
+        _ => ("other", texts::CORE_FAILED),
+    };
+    tracing::warn!(kind, "a command could not run");
+    if let Some(ctx) = error.ctx() {
+        let reply = CreateReply::default().content(note).ephemeral(true);
+        if let Err(e) = ctx.send(reply).await {
+            tracing::warn!(status = ?send::status_of(&e), "could not report a failed command");
         }
     }
 }

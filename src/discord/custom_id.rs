@@ -61,6 +61,9 @@ pub struct Click {
     pub intent: Intent,
     /// For a choice: the fingerprint of the label it was made with (see [`label_fingerprint`]).
     pub label: Option<String>,
+    /// Answer with a new message and leave the pressed one as it is (buttons on a crisis
+    /// card: the contacts stay in view). Marked `+` before a core action.
+    pub keep: bool,
 }
 
 #[derive(Debug, Error, PartialEq, Eq)]
@@ -109,7 +112,14 @@ impl Click {
             owner,
             intent,
             label: None,
+            keep: false,
         }
+    }
+
+    /// The same click, answered with a new message (see [`Click::keep`]).
+    pub fn keeping(mut self) -> Self {
+        self.keep = matches!(self.intent, Intent::Core(_));
+        self
     }
 
     /// A choice button, fingerprinted with the label it shows.
@@ -118,6 +128,7 @@ impl Click {
             owner,
             label: matches!(action, Action::Choose { .. }).then(|| label_fingerprint(label)),
             intent: Intent::Core(action),
+            keep: false,
         }
     }
 
@@ -126,7 +137,12 @@ impl Click {
     pub fn encode(&self, key: &ClickKey) -> Option<String> {
         let mut body = format!("{VERSION}:{}:", base36(self.owner));
         match &self.intent {
-            Intent::Core(action) => encode_action(action, self.label.as_deref(), &mut body)?,
+            Intent::Core(action) => {
+                if self.keep {
+                    body.push('+');
+                }
+                encode_action(action, self.label.as_deref(), &mut body)?
+            }
             Intent::Answer => body.push('t'),
             Intent::AnswerSubmit => body.push('T'),
             Intent::ContinueInDm => body.push('d'),
@@ -164,7 +180,14 @@ impl Click {
             .next()
             .and_then(from_base36)
             .ok_or(DecodeError::Malformed)?;
-        let rest: Vec<&str> = parts.collect();
+        let mut rest: Vec<&str> = parts.collect();
+        let keep = match rest.first().and_then(|code| code.strip_prefix('+')) {
+            Some(code) => {
+                rest[0] = code;
+                true
+            }
+            None => false,
+        };
         let mut label = None;
         let intent = match rest.as_slice() {
             ["t"] => Intent::Answer,
@@ -195,10 +218,14 @@ impl Click {
             )),
             _ => return Err(DecodeError::Malformed),
         };
+        if keep && !matches!(intent, Intent::Core(_)) {
+            return Err(DecodeError::Malformed);
+        }
         Ok(Click {
             owner,
             intent,
             label,
+            keep,
         })
     }
 }
@@ -405,6 +432,17 @@ mod tests {
             commands
                 .into_iter()
                 .map(|c| Click::new(u64::MAX, Intent::Core(Action::Command(c)))),
+        );
+        clicks.push(Click::new(3, Intent::Core(Action::Command(Command::Resume))).keeping());
+        clicks.push(
+            Click::choice(
+                3,
+                Action::Start {
+                    dialogue: "grounding".into(),
+                },
+                "Grounding",
+            )
+            .keeping(),
         );
         for question in [SafetyQuestion::WishedDead, SafetyQuestion::Thoughts] {
             for answer in [

@@ -2,10 +2,11 @@
 //! action to the core, and update the message in place. poise routes slash commands only, so
 //! every component interaction arrives here from the event handler.
 
+use std::num::NonZeroU64;
 use std::time::Instant;
 
 use serenity::all::{
-    ActionRowComponent, ComponentInteraction, ComponentInteractionDataKind, Context,
+    ActionRowComponent, ChannelId, ComponentInteraction, ComponentInteractionDataKind, Context,
     CreateActionRow, CreateInputText, CreateInteractionResponse, CreateInteractionResponseMessage,
     CreateMessage, CreateModal, GuildId, InputTextStyle, Interaction, ModalInteraction,
 };
@@ -51,9 +52,12 @@ pub async fn on_interaction(ctx: &Context, app: &App, interaction: &Interaction)
 }
 
 async fn on_component(ctx: &Context, app: &App, component: &ComponentInteraction) {
+    let in_server = component.guild_id.is_some();
     let target = Target {
         id: component.id,
         token: component.token.clone(),
+        private: in_server,
+        dm: (!in_server).then_some(component.channel_id),
     };
     let click = match decode_component(app, component) {
         Ok(click) => click,
@@ -67,7 +71,6 @@ async fn on_component(ctx: &Context, app: &App, component: &ComponentInteraction
         return private_note(ctx, &target, texts::NOT_YOURS).await;
     }
     let Some(id) = person(user) else { return };
-    let in_server = component.guild_id.is_some();
     if let Some(guild) = component.guild_id {
         app.note_origin(user.get(), guild);
     }
@@ -79,14 +82,20 @@ async fn on_component(ctx: &Context, app: &App, component: &ComponentInteraction
     match click.intent {
         Intent::Core(action) => {
             let (action, notice) = check_label(app, action, click.label.as_deref());
+            // A click updates its message in place, except on a crisis card, which stays.
+            let first = if click.keep {
+                First::New
+            } else {
+                First::Update
+            };
             let work = async {
                 let mut replies = app.core(event(action)).await;
                 if let Some(notice) = notice {
                     replies.insert(0, Reply::text(notice));
                 }
-                render_for(ctx, app, &replies, user.get(), in_server)
+                (first, render_for(ctx, app, &replies, user.get(), in_server))
             };
-            send::answer_in_time(&ctx.http, &target, First::Update, work).await;
+            send::answer_in_time(&ctx.http, &target, first, work).await;
         }
         Intent::Answer => {
             // A modal must be the first response: no defer before it.
@@ -112,9 +121,10 @@ async fn on_component(ctx: &Context, app: &App, component: &ComponentInteraction
             }
         }
         Intent::ContinueInDm => continue_in_dm(ctx, app, component, &target).await,
-        Intent::AlertModerators { guild } => {
-            alert_moderators(ctx, app, &target, user.get(), GuildId::new(guild.max(1))).await
-        }
+        Intent::AlertModerators { guild } => match NonZeroU64::new(guild) {
+            Some(guild) => alert_moderators(ctx, app, &target, user.get(), guild.into()).await,
+            None => private_note(ctx, &target, texts::STALE_BUTTON).await,
+        },
         Intent::PublicSupport | Intent::OpenPrivately => {
             // Under a public message: answer privately, never edit what everyone sees.
             let command = if click.intent == Intent::PublicSupport {
@@ -124,9 +134,12 @@ async fn on_component(ctx: &Context, app: &App, component: &ComponentInteraction
             };
             let work = async {
                 let replies = app.core(event(Action::Command(command))).await;
-                render_for(ctx, app, &replies, user.get(), in_server)
+                (
+                    First::New,
+                    render_for(ctx, app, &replies, user.get(), in_server),
+                )
             };
-            send::answer_in_time(&ctx.http, &target, First::New { ephemeral: true }, work).await;
+            send::answer_in_time(&ctx.http, &target, First::New, work).await;
         }
         Intent::AnswerSubmit | Intent::Select => {
             private_note(ctx, &target, texts::STALE_BUTTON).await;
@@ -183,18 +196,20 @@ fn check_label(
 }
 
 async fn on_modal(ctx: &Context, app: &App, modal: &ModalInteraction) {
+    let in_server = modal.guild_id.is_some();
     let target = Target {
         id: modal.id,
         token: modal.token.clone(),
+        private: in_server,
+        dm: (!in_server).then_some(modal.channel_id),
     };
     let user = modal.user.id;
+    // Whatever the modal's id says, what was typed goes to the core, which scans it first: a
+    // crisis reply takes precedence over a stale box. (Discord delivers a modal only from the
+    // person it was shown to.)
     match Click::decode(&modal.data.custom_id, &app.key) {
-        Ok(click) if click.intent == Intent::AnswerSubmit => {
-            if click.owner != user.get() {
-                return private_note(ctx, &target, texts::NOT_YOURS).await;
-            }
-        }
-        _ => return private_note(ctx, &target, texts::STALE_BUTTON).await,
+        Ok(click) if click.intent == Intent::AnswerSubmit && click.owner == user.get() => {}
+        _ => tracing::info!("an answer box from an older message; reading it anyway"),
     }
     let Some(id) = person(user) else { return };
     let text: String = modal
@@ -209,23 +224,25 @@ async fn on_modal(ctx: &Context, app: &App, modal: &ModalInteraction) {
             _ => None,
         })
         .collect();
-    let in_server = modal.guild_id.is_some();
     let event = Event::text(&id, text)
         .with_locale(Some(modal.locale.clone()))
         .with_server_region(app.server_region(modal.guild_id.or(app.origin(user.get()))));
-    // The text is scanned first in the core; a crisis card then arrives as a new message,
-    // where it cannot be mistaken for the step it interrupted.
-    let replies = app.core(event).await;
-    let messages = render_for(ctx, app, &replies, user.get(), in_server);
-    let crisis = messages.first().is_some_and(|m| m.crisis);
-    let first = if crisis || modal.message.is_none() {
-        First::New {
-            ephemeral: in_server,
-        }
-    } else {
-        First::Update
+    let from_message = modal.message.is_some();
+    let work = async {
+        let replies = app.core(event).await;
+        let messages = render_for(ctx, app, &replies, user.get(), in_server);
+        // A crisis card arrives as a new message, where it cannot be mistaken for the step it
+        // interrupted; anything else replaces the step.
+        let crisis = messages.first().is_some_and(|m| m.crisis);
+        let first = if crisis || !from_message {
+            First::New
+        } else {
+            First::Update
+        };
+        (first, messages)
     };
-    send::answer(&ctx.http, &target, first, messages).await;
+    // If the core is slow, defer as a new message so a crisis card can still come first.
+    send::answer_in_time(&ctx.http, &target, First::New, work).await;
 }
 
 /// Open a DM, carry the conversation on there, and say so (or why not) privately.
@@ -269,18 +286,30 @@ async fn continue_in_dm(
 
 /// The person asked, from a crisis card in their DMs, for a server's moderators to reach out.
 async fn alert_moderators(ctx: &Context, app: &App, target: &Target, user: u64, guild: GuildId) {
+    // Acknowledge first: the alert is retried and may take longer than Discord waits. A new
+    // message, so the crisis card above stays as it is.
+    let defer = CreateInteractionResponse::Defer(
+        CreateInteractionResponseMessage::new().ephemeral(target.private),
+    );
+    if let Err(e) = defer.execute(&ctx.http, (target.id, &target.token)).await {
+        tracing::warn!(status = ?send::status_of(&e), "could not acknowledge");
+    }
     let settings = app.guild_settings(guild);
-    let text = match settings.alert_channel.and_then(|c| c.parse::<u64>().ok()) {
+    let text = match settings
+        .alert_channel
+        .and_then(|c| c.parse::<NonZeroU64>().ok())
+    {
         None => texts::ALERT_OFF,
-        Some(_) if !app.may_alert(user, guild) => texts::ALERT_RECENT,
+        Some(_) if app.alerted_recently(user, guild) => texts::ALERT_RECENT,
         Some(channel) => {
-            let channel = serenity::all::ChannelId::new(channel.max(1));
-            let sent = send::send_built(&ctx.http, channel, 4, || {
+            let sent = send::send_built(&ctx.http, ChannelId::from(channel), 4, || {
                 CreateMessage::new().content(texts::requested_alert(user))
             })
             .await;
             match sent {
                 Ok(_) => {
+                    // Counted only once it went out: a failure leaves the person free to retry.
+                    app.note_alert(user, guild);
                     tracing::info!(
                         guild = guild.get(),
                         "moderator alert sent at the person's request"
@@ -291,13 +320,8 @@ async fn alert_moderators(ctx: &Context, app: &App, target: &Target, user: u64, 
             }
         }
     };
-    // A new message: the crisis card above stays as it is.
-    let response =
-        CreateInteractionResponse::Message(CreateInteractionResponseMessage::new().content(text));
-    if let Err(e) = response
-        .execute(&ctx.http, (target.id, &target.token))
-        .await
-    {
+    let edit = serenity::all::EditInteractionResponse::new().content(text);
+    if let Err(e) = edit.execute(&ctx.http, &target.token).await {
         tracing::warn!(status = ?send::status_of(&e), "could not confirm the alert");
     }
 }

@@ -3,10 +3,12 @@
 //! a server gets a short public reply with a private button, and an alert to the moderators'
 //! channel when the server turned alerts on (where and what kind, never the text).
 
+use std::num::NonZeroU64;
 use std::time::Instant;
 
 use serenity::all::{
-    ButtonStyle, ChannelId, Context, CreateActionRow, CreateButton, CreateMessage, GuildId, Message,
+    ButtonStyle, ChannelId, Context, CreateActionRow, CreateButton, CreateMessage, GuildId,
+    Message, MessageReference,
 };
 use tracing::Instrument;
 
@@ -66,18 +68,29 @@ async fn server_message(ctx: &Context, app: &App, message: &Message, guild: Guil
     if assessment.is_risk() {
         app.note_origin(message.author.id.get(), guild);
         // The short, kind public reply; the contacts open privately for whoever presses.
+        let region = settings.default_region.clone();
+        let emergency = &app
+            .bot
+            .bundle()
+            .resources
+            .region(region.as_deref())
+            .emergency;
         let reply = PublicReply {
-            text: texts::PUBLIC_CONCERN,
+            text: texts::public_concern(emergency),
             intent: Intent::PublicSupport,
             label: texts::PUBLIC_SUPPORT_LABEL,
         };
         reply.send(ctx, app, message, 4).await;
-        if let Some(channel) = settings.alert_channel.and_then(|c| c.parse::<u64>().ok()) {
-            channel_alert(ctx, ChannelId::new(channel.max(1)), message, &assessment).await;
+        let alerts = settings
+            .alert_channel
+            .as_deref()
+            .and_then(|c| c.parse::<NonZeroU64>().ok());
+        if let Some(channel) = alerts {
+            channel_alert(ctx, ChannelId::from(channel), message, &assessment).await;
         }
     } else if mentioned {
         let reply = PublicReply {
-            text: texts::PUBLIC_POINTER,
+            text: texts::PUBLIC_POINTER.to_string(),
             intent: Intent::OpenPrivately,
             label: texts::OPEN_PRIVATELY_LABEL,
         };
@@ -87,7 +100,7 @@ async fn server_message(ctx: &Context, app: &App, message: &Message, guild: Guil
 
 /// A reply in a server channel with one button anyone may press (it answers privately).
 struct PublicReply {
-    text: &'static str,
+    text: String,
     intent: Intent,
     label: &'static str,
 }
@@ -96,9 +109,11 @@ impl PublicReply {
     async fn send(self, ctx: &Context, app: &App, message: &Message, attempts: u32) {
         let custom_id = Click::new(0, self.intent.clone()).encode(&app.key);
         let build = || {
+            // Still sent if the person deleted their message meanwhile.
+            let reference = MessageReference::from(message).fail_if_not_exists(false);
             let mut reply = CreateMessage::new()
-                .content(self.text)
-                .reference_message(message);
+                .content(self.text.clone())
+                .reference_message(reference);
             if let Some(id) = &custom_id {
                 reply = reply.components(vec![CreateActionRow::Buttons(vec![
                     CreateButton::new(id.clone())

@@ -21,6 +21,7 @@ pub use shutdown::signal as shutdown_signal;
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::num::NonZeroU64;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -44,17 +45,28 @@ const ALERT_COOLDOWN: Duration = Duration::from_secs(30 * 60);
 const ORIGIN_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// How to connect.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DiscordOptions {
     pub token: String,
     /// Base URL of the Discord API; anything but Discord itself disables serenity's own
     /// ratelimiter (it would otherwise send requests to discord.com, ignoring the proxy).
     pub api_url: String,
     /// Register commands in this server only (instant) instead of globally.
-    pub guild: Option<u64>,
+    pub guild: Option<NonZeroU64>,
     /// Whether admins may enable channel monitoring; only then is the privileged
     /// MESSAGE_CONTENT intent requested.
     pub channel_monitoring: bool,
+}
+
+impl std::fmt::Debug for DiscordOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token never reaches a log, even through a stray `{:?}`.
+        f.debug_struct("DiscordOptions")
+            .field("api_url", &self.api_url)
+            .field("guild", &self.guild)
+            .field("channel_monitoring", &self.channel_monitoring)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The gateway intents the bot asks for, and why each is needed:
@@ -83,6 +95,8 @@ pub struct App {
     origins: Mutex<HashMap<u64, (GuildId, Instant)>>,
     /// When each person last asked a server's moderators to reach out.
     alerts: Mutex<HashMap<(u64, GuildId), Instant>>,
+    /// Held while server settings are read, changed and written back.
+    settings_write: tokio::sync::Mutex<()>,
 }
 
 type Error = anyhow::Error;
@@ -125,6 +139,7 @@ pub async fn serve(
         inflight: Arc::new(InFlight::default()),
         origins: Mutex::new(HashMap::new()),
         alerts: Mutex::new(HashMap::new()),
+        settings_write: tokio::sync::Mutex::new(()),
     });
     let guild = options.guild;
     let setup_app = app.clone();
@@ -135,6 +150,12 @@ pub async fn serve(
                 Box::pin(on_event(framework.serenity_context, event, framework.user_data))
             },
             on_error: |error| Box::pin(commands::on_error(error)),
+            // Messages are never commands: "@securebase I can't go on" is for the scanner,
+            // and poise would log the text of a mention it could not parse as a command.
+            prefix_options: poise::PrefixFrameworkOptions {
+                mention_as_prefix: false,
+                ..Default::default()
+            },
             ..Default::default()
         })
         // No owner-only commands: skip the application lookup poise would make at start.
@@ -144,7 +165,7 @@ pub async fn serve(
                 let commands = &framework.options().commands;
                 let registered = match guild {
                     Some(id) => {
-                        poise::builtins::register_in_guild(ctx, commands, GuildId::new(id)).await
+                        poise::builtins::register_in_guild(ctx, commands, GuildId::from(id)).await
                     }
                     None => poise::builtins::register_globally(ctx, commands).await,
                 };
@@ -216,7 +237,8 @@ impl App {
         match tokio::task::spawn_blocking(move || bot.handle(event)).await {
             Ok(replies) => replies,
             Err(e) => {
-                tracing::error!(error = %e, "the core failed on an event");
+                // Only whether it panicked: a panic's message can quote what was written.
+                tracing::error!(panicked = e.is_panic(), "the core failed on an event");
                 vec![Reply::with_options(
                     texts::CORE_FAILED,
                     vec![crate::action::Offer::command(
@@ -266,15 +288,15 @@ impl App {
         Some((guild.get(), name))
     }
 
-    /// Whether the person may ask this server's moderators now (and count it if so).
-    fn may_alert(&self, user: u64, guild: GuildId) -> bool {
+    /// Whether the person already asked this server's moderators within the cooldown.
+    fn alerted_recently(&self, user: u64, guild: GuildId) -> bool {
         let mut alerts = lock(&self.alerts);
         alerts.retain(|_, at| at.elapsed() < ALERT_COOLDOWN);
-        if alerts.contains_key(&(user, guild)) {
-            return false;
-        }
-        alerts.insert((user, guild), Instant::now());
-        true
+        alerts.contains_key(&(user, guild))
+    }
+
+    fn note_alert(&self, user: u64, guild: GuildId) {
+        lock(&self.alerts).insert((user, guild), Instant::now());
     }
 }
 

@@ -106,7 +106,8 @@ pub fn render(replies: &[Reply], surface: &Surface) -> Vec<Outgoing> {
                     ));
                 }
                 options.truncate(MAX_BUTTONS);
-                let mut rows = option_rows(&options, surface);
+                // Pressing one answers with a new message: the contacts stay in view.
+                let mut rows = option_rows(&options, surface, true);
                 push_buttons(&mut rows, extra);
                 // The card comes first, even before text that was waiting to be merged.
                 for chunk in split(&card.plain_text()) {
@@ -130,7 +131,7 @@ pub fn render(replies: &[Reply], surface: &Surface) -> Vec<Outgoing> {
                     continue;
                 }
                 let content = joined(&mut pending_text, text);
-                let mut rows = option_rows(options, surface);
+                let mut rows = option_rows(options, surface, false);
                 let mut extra = Vec::new();
                 if *awaits_text {
                     extra.push(button(
@@ -171,9 +172,19 @@ pub fn render(replies: &[Reply], surface: &Surface) -> Vec<Outgoing> {
     out
 }
 
-/// Buttons (five to a row) or one select menu for `options`.
-fn option_rows(options: &[Offer], surface: &Surface) -> Vec<Row> {
-    let options = &options[..options.len().min(MAX_CHOICES)];
+/// Buttons (five to a row) or one select menu for `options`. Two offers that do the same
+/// thing would get the same id, which Discord refuses in one message: the first is kept.
+fn option_rows(options: &[Offer], surface: &Surface, keep: bool) -> Vec<Row> {
+    let click = |offer: &Offer| {
+        let click = Click::choice(surface.owner, offer.action.clone(), &offer.label);
+        if keep { click.keeping() } else { click }
+    };
+    let mut seen = std::collections::HashSet::new();
+    let options: Vec<&Offer> = options
+        .iter()
+        .filter(|offer| seen.insert(click(offer).encode(surface.key)))
+        .take(MAX_CHOICES)
+        .collect();
     if options.len() <= MAX_BUTTONS {
         let buttons: Vec<Button> = options
             .iter()
@@ -181,7 +192,7 @@ fn option_rows(options: &[Offer], surface: &Surface) -> Vec<Row> {
                 button(
                     surface,
                     &truncate(&offer.label, MAX_LABEL_LEN),
-                    Click::choice(surface.owner, offer.action.clone(), &offer.label),
+                    click(offer),
                     ButtonStyle::Secondary,
                 )
             })
@@ -517,6 +528,36 @@ mod tests {
             Intent::AlertModerators { guild: 5 }
         );
         assert_within_limits(&out);
+    }
+
+    #[test]
+    fn buttons_on_a_crisis_card_leave_it_in_view() {
+        let key = key();
+        let out = render(&[card()], &surface(&key, false));
+        let Row::Buttons(buttons) = &out[0].rows[0] else {
+            panic!()
+        };
+        assert!(Click::decode(&buttons[0].custom_id, &key).unwrap().keep);
+        let step = render(
+            &[Reply::with_options("Pick", offers(2))],
+            &surface(&key, false),
+        );
+        let Row::Buttons(buttons) = &step[0].rows[0] else {
+            panic!()
+        };
+        assert!(!Click::decode(&buttons[0].custom_id, &key).unwrap().keep);
+    }
+
+    #[test]
+    fn the_same_action_twice_is_one_button() {
+        let key = key();
+        let twice = vec![
+            Offer::command("Main menu", Command::Menu),
+            Offer::command("Back to the menu", Command::Menu),
+            Offer::command("Help", Command::Help),
+        ];
+        let out = render(&[Reply::with_options("Pick", twice)], &surface(&key, false));
+        assert_eq!(button_count(&out[0]), 2);
     }
 
     #[test]

@@ -27,46 +27,55 @@ pub const CANNOT_DM: isize = 50007;
 pub enum First {
     /// Replace the message whose component was used (a click).
     Update,
-    /// A new message; ephemeral in servers.
-    New { ephemeral: bool },
+    /// A new message.
+    New,
 }
 
-impl First {
-    fn ephemeral(self) -> bool {
-        matches!(self, First::New { ephemeral: true })
-    }
-}
-
-/// The interaction being answered.
-#[derive(Debug, Clone)]
+/// The interaction being answered, and where its messages belong.
+#[derive(Clone)]
 pub struct Target {
     pub id: InteractionId,
     pub token: String,
+    /// In a server: every message, follow-ups included, is ephemeral (only the person sees it).
+    pub private: bool,
+    /// In a DM: the channel, so a crisis card whose response failed can still be delivered.
+    pub dm: Option<ChannelId>,
 }
 
-/// Answer an interaction with `messages`, produced by `work`: at once if `work` finishes within
-/// [`DEFER_AFTER`], otherwise defer first and edit the answer in when it is ready.
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The interaction token is a credential for 15 minutes: never in a log line.
+        f.debug_struct("Target")
+            .field("id", &self.id)
+            .field("private", &self.private)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer an interaction with what `work` produces: at once if it finishes within
+/// [`DEFER_AFTER`] (with the [`First`] it chose), otherwise defer as `slow` and edit the answer
+/// in when it is ready.
 pub async fn answer_in_time(
     http: &Http,
     target: &Target,
-    first: First,
-    work: impl Future<Output = Vec<Outgoing>>,
+    slow: First,
+    work: impl Future<Output = (First, Vec<Outgoing>)>,
 ) {
     tokio::pin!(work);
-    let messages = tokio::select! {
-        messages = &mut work => messages,
+    let (first, messages) = tokio::select! {
+        done = &mut work => done,
         _ = tokio::time::sleep(DEFER_AFTER) => {
             tracing::info!("work is slow; deferring the interaction response");
-            let defer = match first {
+            let defer = match slow {
                 First::Update => CreateInteractionResponse::Acknowledge,
-                First::New { ephemeral } => CreateInteractionResponse::Defer(
-                    CreateInteractionResponseMessage::new().ephemeral(ephemeral),
+                First::New => CreateInteractionResponse::Defer(
+                    CreateInteractionResponseMessage::new().ephemeral(target.private),
                 ),
             };
             if let Err(e) = defer.execute(http, (target.id, &target.token)).await {
                 log_failure("defer", &e);
             }
-            let messages = work.await;
+            let (_, messages) = work.await;
             let mut rest = messages.into_iter();
             if let Some(message) = rest.next() {
                 let result = retrying(attempts(&message), || {
@@ -75,9 +84,10 @@ pub async fn answer_in_time(
                 .await;
                 if let Err(e) = result {
                     log_failure("edit deferred response", &e);
+                    crisis_fallback(http, target, &message).await;
                 }
             }
-            followups(http, target, first.ephemeral(), rest).await;
+            followups(http, target, rest).await;
             return;
         }
     };
@@ -88,43 +98,60 @@ pub async fn answer_in_time(
 pub async fn answer(http: &Http, target: &Target, first: First, messages: Vec<Outgoing>) {
     let mut rest = messages.into_iter();
     let Some(message) = rest.next() else {
-        if let Err(e) = CreateInteractionResponse::Acknowledge
-            .execute(http, (target.id, &target.token))
-            .await
-        {
-            log_failure("acknowledge", &e);
+        let response = match first {
+            First::Update => CreateInteractionResponse::Acknowledge,
+            // A command must be answered with something; the core always has a reply, so an
+            // empty one is a fault on our side.
+            First::New => CreateInteractionResponse::Message(
+                CreateInteractionResponseMessage::new()
+                    .content(super::texts::CORE_FAILED)
+                    .ephemeral(target.private),
+            ),
+        };
+        if let Err(e) = response.execute(http, (target.id, &target.token)).await {
+            log_failure("empty response", &e);
         }
         return;
     };
     // The response must arrive within 3 s: one retry at most.
     let result = retrying(2, || {
-        let data = response_message(&message, first.ephemeral());
         let response = match first {
-            First::Update => CreateInteractionResponse::UpdateMessage(data),
-            First::New { .. } => CreateInteractionResponse::Message(data),
+            // An update keeps the message's own visibility; flags are not sent.
+            First::Update => {
+                CreateInteractionResponse::UpdateMessage(response_message(&message, false))
+            }
+            First::New => {
+                CreateInteractionResponse::Message(response_message(&message, target.private))
+            }
         };
         response.execute(http, (target.id, &target.token))
     })
     .await;
     if let Err(e) = result {
         log_failure("interaction response", &e);
+        crisis_fallback(http, target, &message).await;
     }
-    followups(http, target, first.ephemeral(), rest).await;
+    followups(http, target, rest).await;
 }
 
-async fn followups(
-    http: &Http,
-    target: &Target,
-    ephemeral: bool,
-    messages: impl Iterator<Item = Outgoing>,
-) {
+/// A crisis card that could not be delivered as the interaction's response: in a DM, post it
+/// to the channel instead (never in a server channel, where it would be public).
+async fn crisis_fallback(http: &Http, target: &Target, message: &Outgoing) {
+    if let (true, Some(channel)) = (message.crisis, target.dm) {
+        tracing::warn!("delivering the crisis card to the DM channel instead");
+        let _ = to_channel(http, channel, std::slice::from_ref(message)).await;
+    }
+}
+
+async fn followups(http: &Http, target: &Target, messages: impl Iterator<Item = Outgoing>) {
     for message in messages {
         let result = retrying(attempts(&message), || {
-            followup(&message, ephemeral).execute(http, (None, &target.token))
+            followup(&message, target.private).execute(http, (None, &target.token))
         })
         .await;
         if let Err(e) = result {
             log_failure("follow-up", &e);
+            crisis_fallback(http, target, &message).await;
         }
     }
 }
@@ -137,11 +164,33 @@ pub async fn to_channel(
     messages: &[Outgoing],
 ) -> Result<(), serenity::Error> {
     for message in messages {
-        retrying(attempts(message), || {
+        let sent = retrying(attempts(message), || {
             channel_message(message).execute(http, (channel, None))
         })
         .await
-        .inspect_err(|e| log_failure("channel message", e))?;
+        .inspect_err(|e| log_failure("channel message", e));
+        match sent {
+            // A crisis card Discord refused (a component it did not accept, say) goes again
+            // as plain text: the words and the numbers matter, the buttons do not.
+            Err(e)
+                if message.crisis
+                    && matches!(status_of(&e), Some(400..=499))
+                    && discord_code(&e) != Some(CANNOT_DM) =>
+            {
+                let plain = Outgoing {
+                    rows: Vec::new(),
+                    ..message.clone()
+                };
+                retrying(attempts(message), || {
+                    channel_message(&plain).execute(http, (channel, None))
+                })
+                .await
+                .inspect_err(|e| log_failure("plain crisis message", e))?;
+            }
+            other => {
+                other?;
+            }
+        }
     }
     Ok(())
 }
@@ -348,15 +397,19 @@ mod tests {
         Target {
             id: InteractionId::new(42),
             token: "tok".to_string(),
+            private: true,
+            dm: None,
         }
     }
 
     #[tokio::test]
     async fn quick_work_is_the_response_itself() {
         let fake = FakeDiscord::start().await;
-        let first = First::New { ephemeral: true };
-        answer_in_time(&http(&fake), &target(), first, async {
-            vec![message("hello", false), message("more", false)]
+        answer_in_time(&http(&fake), &target(), First::New, async {
+            (
+                First::New,
+                vec![message("hello", false), message("more", false)],
+            )
         })
         .await;
         let requests = fake.requests();
@@ -366,6 +419,78 @@ mod tests {
         assert_eq!(requests[0].body["data"]["flags"], 64);
         assert_eq!(requests[1].path, format!("/api/v10/webhooks/{BOT_ID}/tok"));
         assert_eq!(requests[1].body["content"], "more");
+        assert_eq!(requests[1].body["flags"], 64, "follow-ups are private too");
+    }
+
+    #[tokio::test]
+    async fn after_an_update_in_a_server_follow_ups_stay_private() {
+        let fake = FakeDiscord::start().await;
+        answer_in_time(&http(&fake), &target(), First::Update, async {
+            (
+                First::Update,
+                vec![message("step", false), message("more", false)],
+            )
+        })
+        .await;
+        let requests = fake.requests();
+        assert_eq!(requests[0].body["type"], 7);
+        assert_eq!(requests[1].body["flags"], 64);
+    }
+
+    #[tokio::test]
+    async fn a_crisis_card_whose_response_failed_goes_to_the_dm() {
+        let fake = FakeDiscord::start().await;
+        fake.fail_next("/callback", 404, 1);
+        let target = Target {
+            private: false,
+            dm: Some(ChannelId::new(77)),
+            ..target()
+        };
+        answer(
+            &http(&fake),
+            &target,
+            First::New,
+            vec![message("card", true)],
+        )
+        .await;
+        let posted = fake
+            .find(|r| r.path == "/api/v10/channels/77/messages")
+            .expect("the card went to the DM channel");
+        assert_eq!(posted.body["content"], "card");
+
+        // Never into a server channel, where it would be public.
+        let fake = FakeDiscord::start().await;
+        fake.fail_next("/callback", 404, 1);
+        answer(
+            &http(&fake),
+            &super::tests::target(),
+            First::New,
+            vec![message("card", true)],
+        )
+        .await;
+        assert!(fake.find(|r| r.path.contains("/channels/")).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_crisis_card_refused_for_its_buttons_goes_again_as_plain_text() {
+        let fake = FakeDiscord::start().await;
+        fake.fail_next("/channels/5/messages", 400, 1);
+        let mut card = message("card", true);
+        card.rows = vec![Row::Buttons(vec![super::super::render::Button {
+            label: "Keep talking".into(),
+            custom_id: "x".into(),
+            style: ButtonStyle::Secondary,
+        }])];
+        to_channel(&http(&fake), ChannelId::new(5), &[card])
+            .await
+            .expect("delivered without buttons");
+        let requests = fake.requests();
+        assert_eq!(requests.len(), 2);
+        assert!(
+            requests[1].body["components"]
+                .as_array()
+                .is_none_or(|c| c.is_empty())
+        );
     }
 
     #[tokio::test]
@@ -373,15 +498,9 @@ mod tests {
         let fake = FakeDiscord::start().await;
         let work = async {
             tokio::time::sleep(DEFER_AFTER + Duration::from_millis(300)).await;
-            vec![message("done", false)]
+            (First::New, vec![message("done", false)])
         };
-        answer_in_time(
-            &http(&fake),
-            &target(),
-            First::New { ephemeral: true },
-            work,
-        )
-        .await;
+        answer_in_time(&http(&fake), &target(), First::New, work).await;
         let requests = fake.requests();
         assert_eq!(requests[0].body["type"], 5, "deferred first");
         assert_eq!(requests[0].body["data"]["flags"], 64);
@@ -395,7 +514,7 @@ mod tests {
         let fake = FakeDiscord::start().await;
         let work = async {
             tokio::time::sleep(DEFER_AFTER + Duration::from_millis(300)).await;
-            vec![message("done", false)]
+            (First::Update, vec![message("done", false)])
         };
         answer_in_time(&http(&fake), &target(), First::Update, work).await;
         assert_eq!(

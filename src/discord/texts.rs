@@ -1,9 +1,9 @@
 //! The Discord adapter's own texts: what it says about buttons, DMs, servers and moderators.
 //! Like the core's fixed texts they describe what the code does, so they live next to it.
 
-pub const NOT_YOURS: &str = "These buttons belong to someone else's conversation, so I can't use them for you. Type `/start` to open your own; in a server only you will see it.";
+pub const NOT_YOURS: &str = "These buttons belong to someone else's conversation, so I can't use them for you. Type `/start` to open your own; in a server only you will see it. If you need someone to talk to now, type `/resources`.";
 
-pub const STALE_BUTTON: &str = "That button is from an older message, so I can't use it any more. Type `/start` to pick up from the menu.";
+pub const STALE_BUTTON: &str = "That button is from an older message, so I can't use it any more. Type `/start` to pick up from the menu, or `/resources` to see who you can talk to right now.";
 
 pub const CONTENT_CHANGED: &str = "That step has changed since this message was sent, so I didn't use that choice. Here is where you are now:";
 
@@ -17,14 +17,20 @@ pub const SERVER_ONLY: &str = "This only works in a server.";
 
 pub const NEEDS_MANAGE_SERVER: &str = "Only people with the Manage Server permission can change securebase's settings for this server.";
 
+pub const ARGUMENTS_UNREADABLE: &str = "I couldn't read that command's options. Try it again, or type `/help`. If you need someone to talk to now, type `/resources`.";
+
 pub const CORE_FAILED: &str = "Something went wrong on my side. If you need someone to talk to, type `/resources` to see who you can reach right now.";
 
 pub const MODAL_TITLE: &str = "Your answer";
 pub const MODAL_LABEL: &str = "Type your answer";
 
 /// The public reply in a server channel to a message that may show risk. Short and kind; the
-/// contacts themselves open privately.
-pub const PUBLIC_CONCERN: &str = "I'm securebase, an automated bot. What you wrote sounds like you might be going through something really hard, and you don't have to face it alone. The button below shows people you can talk to right now; only you will see it.";
+/// contacts themselves open privately, and it still ends with a way to reach a human.
+pub fn public_concern(emergency: &str) -> String {
+    format!(
+        "I'm securebase, an automated bot. What you wrote sounds like you might be going through something really hard, and you don't have to face it alone. The button below shows people you can talk to right now; only you will see it. If you are in immediate danger, call {emergency} now."
+    )
+}
 
 pub const PUBLIC_SUPPORT_LABEL: &str = "See who I can talk to";
 

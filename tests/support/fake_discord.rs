@@ -65,9 +65,6 @@ struct State {
     resumes: AtomicUsize,
     next_id: AtomicU64,
     closed_dms: Mutex<HashSet<u64>>,
-    /// Requests per second enforced by the REST side (0: none).
-    rate: AtomicU64,
-    window: Mutex<Option<(Instant, u64)>>,
 }
 
 /// The running fake. Dropping it stops accepting connections when the test's runtime ends.
@@ -142,11 +139,6 @@ impl FakeDiscord {
     /// Messages to this user's DM channel fail with 50007 (DMs closed).
     pub fn close_dms(&self, user: u64) {
         self.state.closed_dms.lock().unwrap().insert(user);
-    }
-
-    /// Enforce a global REST budget of `per_second` requests (429 beyond it).
-    pub fn enforce_rate(&self, per_second: u64) {
-        self.state.rate.store(per_second, Ordering::SeqCst);
     }
 
     pub fn identifies(&self) -> usize {
@@ -312,9 +304,6 @@ impl FakeDiscord {
         if let Some(status) = self.injected_failure(path) {
             return (status, failure_body(status));
         }
-        if self.over_budget() {
-            return (429, failure_body(429));
-        }
         let segments: Vec<&str> = path
             .split('?')
             .next()
@@ -373,21 +362,6 @@ impl FakeDiscord {
             .find(|f| f.remaining > 0 && path.contains(&f.path_contains))?;
         failure.remaining -= 1;
         Some(failure.status)
-    }
-
-    fn over_budget(&self) -> bool {
-        let rate = self.state.rate.load(Ordering::SeqCst);
-        if rate == 0 {
-            return false;
-        }
-        let mut window = self.state.window.lock().unwrap();
-        let (started, count) = window.get_or_insert((Instant::now(), 0));
-        if started.elapsed() >= Duration::from_secs(1) {
-            *started = Instant::now();
-            *count = 0;
-        }
-        *count += 1;
-        *count > rate
     }
 
     fn message(&self, channel: u64, body: &Value) -> Value {

@@ -130,7 +130,6 @@ impl Harness {
         let before = self.fake.sessions();
         let registrations = self.registrations();
         self.child = Some(self.command().spawn().expect("start the bot"));
-        let log = self.log_path();
         self.fake
             .wait_until("the bot to connect and register its commands", |fake| {
                 fake.sessions() > before
@@ -142,7 +141,6 @@ impl Harness {
                         > registrations
             })
             .await;
-        let _ = log;
     }
 
     fn registrations(&self) -> usize {
@@ -262,6 +260,23 @@ impl Harness {
             .iter()
             .map(|r| r.body.clone())
             .collect()
+    }
+
+    /// The text the bot put in after deferring `reply`: an edit of it or its first follow-up.
+    pub async fn followup(&self, reply: &Reply) -> String {
+        let token = format!("/token-{}", reply.interaction);
+        let found = self
+            .fake
+            .wait_for("the answer after a deferral", |r| {
+                r.path.starts_with("/api/v10/webhooks/")
+                    && r.path.contains(&token)
+                    && r.status < 300
+            })
+            .await;
+        found.body["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     /// Successful POSTs to `path`, in order.
