@@ -279,6 +279,13 @@ mod tests {
     }
 
     #[test]
+    fn a_zero_server_id_is_an_error_not_a_panic_later() {
+        let err = parse("[discord]\nguild_id = 0\n").unwrap_err();
+        assert!(err.to_string().starts_with("config.toml:2:"), "{err}");
+        assert!(parse("[discord]\nguild_id = 42\n").is_ok());
+    }
+
+    #[test]
     fn wrong_type_is_named() {
         let err = parse("[discord]\nguild_id = \"abc\"\n").unwrap_err();
         assert!(err.to_string().contains("config.toml:2:"), "{err}");
