@@ -65,6 +65,9 @@ struct State {
     resumes: AtomicUsize,
     next_id: AtomicU64,
     closed_dms: Mutex<HashSet<u64>>,
+    /// When each interaction was dispatched, and whether it has been answered: like Discord,
+    /// the fake refuses a second response, and any response after 3 s.
+    interactions: Mutex<std::collections::HashMap<u64, (Instant, bool)>>,
 }
 
 /// The running fake. Dropping it stops accepting connections when the test's runtime ends.
@@ -113,6 +116,15 @@ impl FakeDiscord {
 
     /// Send a gateway event (`t`, `d`) to the connected bot.
     pub fn dispatch(&self, event: &str, data: Value) {
+        if event == "INTERACTION_CREATE" {
+            if let Some(id) = data["id"].as_str().and_then(|id| id.parse().ok()) {
+                self.state
+                    .interactions
+                    .lock()
+                    .unwrap()
+                    .insert(id, (Instant::now(), false));
+            }
+        }
         let sender = self.state.gateway.lock().unwrap().clone();
         sender
             .expect("the bot is connected to the gateway")
@@ -346,12 +358,34 @@ impl FakeDiscord {
                 }
                 (200, self.message(channel, &body))
             }
-            ("POST", ["interactions", _, _, "callback"]) => (204, Value::Null),
+            ("POST", ["interactions", id, _, "callback"]) => self.callback(id),
             ("POST", ["webhooks", _, _]) => (200, self.message(1, &body)),
             ("PATCH", ["webhooks", _, _, "messages", _]) => (200, self.message(1, &body)),
             ("PUT", ["applications", _, "commands"])
             | ("PUT", ["applications", _, "guilds", _, "commands"]) => (200, json!([])),
             _ => (404, json!({"message": "404: Not Found", "code": 0})),
+        }
+    }
+
+    /// Discord's rules for the first response: once, and within 3 s of the interaction.
+    fn callback(&self, id: &str) -> (u16, Value) {
+        let id: u64 = id.parse().unwrap_or(0);
+        let mut interactions = self.state.interactions.lock().unwrap();
+        match interactions.get_mut(&id) {
+            Some((_, true)) => (
+                400,
+                json!({"message": "Interaction has already been acknowledged.", "code": 40060}),
+            ),
+            Some((at, _)) if at.elapsed() > Duration::from_secs(3) => (
+                404,
+                json!({"message": "Unknown interaction", "code": 10062}),
+            ),
+            Some((_, answered)) => {
+                *answered = true;
+                (204, Value::Null)
+            }
+            // Interactions the test did not dispatch (unit tests calling `send` directly).
+            None => (204, Value::Null),
         }
     }
 
