@@ -1,9 +1,10 @@
 //! Logging setup. Events carry ids, levels and timings; never what a person wrote.
 //!
 //! Our own code never logs content. Libraries can: serenity logs a raw gateway payload (which
-//! may be someone's message) when it cannot parse it, and debug/trace levels of the Discord
-//! libraries print requests and events. So whatever filter the operator sets, serenity and poise
-//! are capped at WARN and serenity's websocket module at ERROR.
+//! may be someone's message) when it cannot parse it, tungstenite logs every websocket frame at
+//! trace, HTTP clients log bodies at debug. So whatever filter the operator sets, only
+//! securebase's own events pass at every level; every other crate is capped at WARN, and
+//! serenity's gateway at ERROR (its warnings can quote a payload).
 
 use std::io::IsTerminal;
 
@@ -53,12 +54,12 @@ pub fn quiet_panics() {
 /// Whether an event or span may be logged at all (see the module documentation).
 fn content_safe(meta: &Metadata<'_>) -> bool {
     let target = meta.target();
-    if target.starts_with("serenity::gateway::ws") {
-        *meta.level() <= Level::ERROR
-    } else if target.starts_with("serenity") || target.starts_with("poise") {
-        *meta.level() <= Level::WARN
-    } else {
+    if target == "securebase" || target.starts_with("securebase::") {
         true
+    } else if target.starts_with("serenity::gateway") {
+        *meta.level() <= Level::ERROR
+    } else {
+        *meta.level() <= Level::WARN
     }
 }
 
@@ -93,9 +94,15 @@ mod tests {
         };
         assert!(!content_safe(&meta("serenity::gateway::ws", Level::WARN)));
         assert!(content_safe(&meta("serenity::gateway::ws", Level::ERROR)));
+        assert!(!content_safe(&meta(
+            "serenity::gateway::shard",
+            Level::WARN
+        )));
         assert!(!content_safe(&meta("serenity::http::client", Level::DEBUG)));
-        assert!(content_safe(&meta("serenity::gateway::shard", Level::WARN)));
+        assert!(content_safe(&meta("serenity::http::client", Level::WARN)));
         assert!(!content_safe(&meta("poise::dispatch", Level::INFO)));
+        assert!(!content_safe(&meta("tungstenite::protocol", Level::TRACE)));
+        assert!(!content_safe(&meta("securebasement", Level::INFO)));
         assert!(content_safe(&meta("securebase::discord", Level::TRACE)));
     }
 }

@@ -140,6 +140,30 @@ async fn a_crisis_in_a_modal_answer_interrupts_with_the_card() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_from_an_old_text_box_is_still_read_for_risk() {
+    let bot = Harness::start().await;
+    let id = bot.fake.next_id();
+    bot.fake.dispatch(
+        "INTERACTION_CREATE",
+        payloads::modal(
+            id,
+            "1:abc:T:not-a-valid-signature",
+            "answer",
+            "i want to kill myself",
+            ALICE,
+            member(),
+            None,
+        ),
+    );
+    let response = bot.fake.response_to(id).await;
+    let text = response.body["data"]["content"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(is_crisis_card(text), "{text}");
+    assert_eq!(response.body["data"]["flags"], json!(64));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crisis_in_a_dm_gets_the_card_first_and_an_idiom_gets_none() {
     let bot = Harness::start().await;
     let replies = bot.dm(ALICE, "I want to kill myself", 1).await;
@@ -426,6 +450,11 @@ async fn a_risky_mention_gets_a_kind_public_reply_and_an_alert_without_the_text(
         public.body["message_reference"]["message_id"],
         json!(id.to_string())
     );
+    assert_eq!(
+        public.body["message_reference"]["fail_if_not_exists"],
+        json!(false),
+        "sent even if the person deleted their message"
+    );
     let alert = bot
         .fake
         .wait_for("the moderator alert", |r| {
@@ -480,6 +509,11 @@ async fn from_a_dm_the_person_chooses_whether_moderators_hear_of_it() {
         .into_iter()
         .find(|l| l.starts_with("Let a moderator of"))
         .expect("the offer to bring in a moderator");
+    // The moderators' channel fails at first: the person is told, and may ask again.
+    bot.fake.fail_next(&mod_path, 500, 4);
+    let failed = bot.press(&card, &label, BOB).await;
+    let said = bot.followup(&failed).await;
+    assert!(said.contains("couldn't reach the moderators"), "{said}");
     let confirmed = bot.press(&card, &label, BOB).await;
     assert_eq!(
         confirmed.kind, DEFERRED_MESSAGE,
@@ -607,7 +641,8 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
             .is_empty()
     );
 
-    // Turning it off works and says so.
+    // Turning it off works even where the bot can no longer post.
+    bot.fake.fail_next(&path, 403, 2);
     let off = json!([{"name": "monitor", "type": 1, "options": [
         {"name": "channel", "type": 7, "value": CHANNEL.to_string()},
         {"name": "enabled", "type": 5, "value": false}
@@ -619,7 +654,7 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
     assert_eq!(deferred.kind, DEFERRED_MESSAGE);
     let said = bot.followup(&deferred).await;
     assert!(said.contains("Monitoring is off"), "{said}");
-    assert_eq!(bot.posts_to(&path).len(), 3, "and a notice says so");
+    assert!(said.contains("couldn't post a notice"), "{said}");
     let show = json!([{"name": "show", "type": 1, "options": []}]);
     let shown = bot.slash("settings", ALICE, admin(), show).await;
     assert!(

@@ -46,6 +46,19 @@ impl Bot {
         assessment
     }
 
+    /// The crisis card for `text` if it shows risk, built from the text alone without touching
+    /// any conversation: what an adapter still sends when handling the text failed. Not
+    /// counted again ([`Bot::assess`] counted it on the way in).
+    pub fn crisis_reply(&self, text: &str, server_region: Option<&str>) -> Option<Reply> {
+        let assessment = self.bundle.scanner.scan(text);
+        let region = server_region
+            .map(str::to_string)
+            .or_else(|| self.options.default_region.clone());
+        assessment
+            .is_risk()
+            .then(|| self.card(&assessment, region.as_deref()))
+    }
+
     /// Answer a risk match. Ambiguous thoughts of death get the check-in questions; everything
     /// else gets the crisis card for its category.
     pub(super) fn escalate(

@@ -438,3 +438,14 @@ fn a_first_step_choice_works_without_a_conversation_in_memory() {
     let text = text_of(&self::bot().handle(Event::action(&alice(), later)));
     assert!(text.contains("earlier step"), "{text}");
 }
+
+#[test]
+fn a_crisis_reply_can_be_built_from_the_text_alone() {
+    let bot = bot();
+    let Some(Reply::Crisis(card)) = bot.crisis_reply("I want to kill myself", Some("UK")) else {
+        panic!("a card")
+    };
+    assert!(card.plain_text().contains("116 123"));
+    assert!(bot.crisis_reply("this exam is killing me", None).is_none());
+    assert!(!bot.remembers(&alice()), "no conversation state touched");
+}

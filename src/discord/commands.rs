@@ -200,6 +200,7 @@ async fn run(ctx: PoiseContext<'_>, action: Action) -> Result<(), Error> {
             token: interaction.token.clone(),
             private: in_server,
             dm: (!in_server).then_some(interaction.channel_id),
+            received: tokio::time::Instant::now(),
         };
         let work = async {
             let replies = app.core(event).await;

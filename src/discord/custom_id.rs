@@ -482,6 +482,11 @@ mod tests {
         let id = click.encode(&key()).expect("fits");
         assert!(id.len() <= MAX_CUSTOM_ID_LEN, "{} chars: {id}", id.len());
         assert_eq!(Click::decode(&id, &key()).unwrap(), click);
+        // With the keep marker too (exactly 100: the format has no room for more).
+        let kept = click.keeping();
+        let id = kept.encode(&key()).expect("fits");
+        assert_eq!(id.len(), MAX_CUSTOM_ID_LEN, "{id}");
+        assert_eq!(Click::decode(&id, &key()).unwrap(), kept);
     }
 
     #[test]

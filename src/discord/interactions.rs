@@ -58,6 +58,7 @@ async fn on_component(ctx: &Context, app: &App, component: &ComponentInteraction
         token: component.token.clone(),
         private: in_server,
         dm: (!in_server).then_some(component.channel_id),
+        received: tokio::time::Instant::now(),
     };
     let click = match decode_component(app, component) {
         Ok(click) => click,
@@ -202,6 +203,7 @@ async fn on_modal(ctx: &Context, app: &App, modal: &ModalInteraction) {
         token: modal.token.clone(),
         private: in_server,
         dm: (!in_server).then_some(modal.channel_id),
+        received: tokio::time::Instant::now(),
     };
     let user = modal.user.id;
     // Whatever the modal's id says, what was typed goes to the core, which scans it first: a
@@ -300,7 +302,7 @@ async fn alert_moderators(ctx: &Context, app: &App, target: &Target, user: u64, 
         .and_then(|c| c.parse::<NonZeroU64>().ok())
     {
         None => texts::ALERT_OFF,
-        Some(_) if app.alerted_recently(user, guild) => texts::ALERT_RECENT,
+        Some(_) if !app.reserve_alert(user, guild) => texts::ALERT_RECENT,
         Some(channel) => {
             let sent = send::send_built(&ctx.http, ChannelId::from(channel), 4, || {
                 CreateMessage::new().content(texts::requested_alert(user))
@@ -308,15 +310,17 @@ async fn alert_moderators(ctx: &Context, app: &App, target: &Target, user: u64, 
             .await;
             match sent {
                 Ok(_) => {
-                    // Counted only once it went out: a failure leaves the person free to retry.
-                    app.note_alert(user, guild);
                     tracing::info!(
                         guild = guild.get(),
                         "moderator alert sent at the person's request"
                     );
                     texts::ALERT_SENT
                 }
-                Err(_) => texts::ALERT_FAILED,
+                Err(_) => {
+                    // A failure leaves the person free to ask again.
+                    app.release_alert(user, guild);
+                    texts::ALERT_FAILED
+                }
             }
         }
     };

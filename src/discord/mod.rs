@@ -30,7 +30,7 @@ use serenity::all::{
     ClientBuilder, Context, CreateAllowedMentions, FullEvent, GatewayIntents, GuildId, HttpBuilder,
 };
 
-use crate::bot::{Bot, Event, Reply};
+use crate::bot::{Bot, Event, EventKind, Reply};
 use crate::config::DISCORD_API_URL;
 use crate::store::{GuildSettings, UserId};
 
@@ -230,22 +230,39 @@ async fn on_event(ctx: &Context, event: &FullEvent, app: &Arc<App>) -> Result<()
 }
 
 impl App {
-    /// Run the core for `event` off the async threads (it may touch sled). A panic in the
-    /// core becomes a reply that still points to help.
+    /// Run the core for `event` off the async threads (it may touch sled). If the core fails
+    /// on free text, the text is still answered with a crisis card when it shows risk: safety
+    /// wins over errors. Anything else gets a short reply that still points to help.
     async fn core(&self, event: Event) -> Vec<Reply> {
+        let text = match &event.kind {
+            EventKind::Text(text) => Some((text.clone(), event.server_region.clone())),
+            _ => None,
+        };
         let bot = self.bot.clone();
         match tokio::task::spawn_blocking(move || bot.handle(event)).await {
             Ok(replies) => replies,
             Err(e) => {
                 // Only whether it panicked: a panic's message can quote what was written.
                 tracing::error!(panicked = e.is_panic(), "the core failed on an event");
-                vec![Reply::with_options(
-                    texts::CORE_FAILED,
-                    vec![crate::action::Offer::command(
-                        "Talk to someone now",
-                        crate::action::Command::Resources,
-                    )],
-                )]
+                let bot = self.bot.clone();
+                let card = match text {
+                    Some((text, region)) => tokio::task::spawn_blocking(move || {
+                        bot.crisis_reply(&text, region.as_deref())
+                    })
+                    .await
+                    .ok()
+                    .flatten(),
+                    None => None,
+                };
+                card.map(|card| vec![card]).unwrap_or_else(|| {
+                    vec![Reply::with_options(
+                        texts::CORE_FAILED,
+                        vec![crate::action::Offer::command(
+                            "Talk to someone now",
+                            crate::action::Command::Resources,
+                        )],
+                    )]
+                })
             }
         }
     }
@@ -288,15 +305,22 @@ impl App {
         Some((guild.get(), name))
     }
 
-    /// Whether the person already asked this server's moderators within the cooldown.
-    fn alerted_recently(&self, user: u64, guild: GuildId) -> bool {
+    /// Claim the person's one request to this server's moderators in the cooldown; false if
+    /// it is taken (two quick presses send one alert). Release it if the alert fails.
+    fn reserve_alert(&self, user: u64, guild: GuildId) -> bool {
         let mut alerts = lock(&self.alerts);
         alerts.retain(|_, at| at.elapsed() < ALERT_COOLDOWN);
-        alerts.contains_key(&(user, guild))
+        match alerts.entry((user, guild)) {
+            std::collections::hash_map::Entry::Occupied(_) => false,
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(Instant::now());
+                true
+            }
+        }
     }
 
-    fn note_alert(&self, user: u64, guild: GuildId) {
-        lock(&self.alerts).insert((user, guild), Instant::now());
+    fn release_alert(&self, user: u64, guild: GuildId) {
+        lock(&self.alerts).remove(&(user, guild));
     }
 }
 

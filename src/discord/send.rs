@@ -5,6 +5,8 @@
 use std::future::Future;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use serenity::all::{
     ButtonStyle as DiscordButtonStyle, ChannelId, CreateActionRow, CreateAttachment, CreateButton,
     CreateInteractionResponse, CreateInteractionResponseFollowup, CreateInteractionResponseMessage,
@@ -40,6 +42,8 @@ pub struct Target {
     pub private: bool,
     /// In a DM: the channel, so a crisis card whose response failed can still be delivered.
     pub dm: Option<ChannelId>,
+    /// When the interaction reached the bot: Discord's 3 s run from about here.
+    pub received: Instant,
 }
 
 impl std::fmt::Debug for Target {
@@ -51,6 +55,16 @@ impl std::fmt::Debug for Target {
             .finish_non_exhaustive()
     }
 }
+
+impl Target {
+    /// Time left for the first response, with a margin for the trip to Discord.
+    fn time_left(&self) -> Duration {
+        (self.received + RESPONSE_DEADLINE).saturating_duration_since(Instant::now())
+    }
+}
+
+/// Discord drops a first response that arrives later than 3 s; this leaves room for the trip.
+const RESPONSE_DEADLINE: Duration = Duration::from_millis(2800);
 
 /// Answer an interaction with what `work` produces: at once if it finishes within
 /// [`DEFER_AFTER`] (with the [`First`] it chose), otherwise defer as `slow` and edit the answer
@@ -64,7 +78,7 @@ pub async fn answer_in_time(
     tokio::pin!(work);
     let (first, messages) = tokio::select! {
         done = &mut work => done,
-        _ = tokio::time::sleep(DEFER_AFTER) => {
+        _ = tokio::time::sleep_until(target.received + DEFER_AFTER) => {
             tracing::info!("work is slow; deferring the interaction response");
             let defer = match slow {
                 First::Update => CreateInteractionResponse::Acknowledge,
@@ -78,10 +92,8 @@ pub async fn answer_in_time(
             let (_, messages) = work.await;
             let mut rest = messages.into_iter();
             if let Some(message) = rest.next() {
-                let result = retrying(attempts(&message), || {
-                    edit(&message).execute(http, &target.token)
-                })
-                .await;
+                let result =
+                    deliver(&message, |m| edit(m).execute(http, &target.token)).await;
                 if let Err(e) = result {
                     log_failure("edit deferred response", &e);
                     crisis_fallback(http, target, &message).await;
@@ -113,23 +125,27 @@ pub async fn answer(http: &Http, target: &Target, first: First, messages: Vec<Ou
         }
         return;
     };
-    // The response must arrive within 3 s: one retry at most.
-    let result = retrying(2, || {
+    // Retries stop at Discord's deadline: a late response is dropped by Discord anyway. (With
+    // Discord's own ratelimiter on, serenity waits out a 429 itself; the deadline bounds that
+    // too.)
+    let respond = |m: &Outgoing| {
         let response = match first {
-            // An update keeps the message's own visibility; flags are not sent.
-            First::Update => {
-                CreateInteractionResponse::UpdateMessage(response_message(&message, false))
-            }
-            First::New => {
-                CreateInteractionResponse::Message(response_message(&message, target.private))
-            }
+            // An update keeps the message's own visibility (Discord ignores its flags).
+            First::Update => CreateInteractionResponse::UpdateMessage(response_message(m, false)),
+            First::New => CreateInteractionResponse::Message(response_message(m, target.private)),
         };
         response.execute(http, (target.id, &target.token))
-    })
-    .await;
-    if let Err(e) = result {
-        log_failure("interaction response", &e);
-        crisis_fallback(http, target, &message).await;
+    };
+    match tokio::time::timeout(target.time_left(), deliver(&message, respond)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => {
+            log_failure("interaction response", &e);
+            crisis_fallback(http, target, &message).await;
+        }
+        Err(_) => {
+            tracing::warn!("no interaction response within Discord's deadline");
+            crisis_fallback(http, target, &message).await;
+        }
     }
     followups(http, target, rest).await;
 }
@@ -145,8 +161,8 @@ async fn crisis_fallback(http: &Http, target: &Target, message: &Outgoing) {
 
 async fn followups(http: &Http, target: &Target, messages: impl Iterator<Item = Outgoing>) {
     for message in messages {
-        let result = retrying(attempts(&message), || {
-            followup(&message, target.private).execute(http, (None, &target.token))
+        let result = deliver(&message, |m| {
+            followup(m, target.private).execute(http, (None, &target.token))
         })
         .await;
         if let Err(e) = result {
@@ -164,35 +180,48 @@ pub async fn to_channel(
     messages: &[Outgoing],
 ) -> Result<(), serenity::Error> {
     for message in messages {
-        let sent = retrying(attempts(message), || {
-            channel_message(message).execute(http, (channel, None))
+        deliver(message, |m| {
+            channel_message(m).execute(http, (channel, None))
         })
         .await
-        .inspect_err(|e| log_failure("channel message", e));
-        match sent {
-            // A crisis card Discord refused (a component it did not accept, say) goes again
-            // as plain text: the words and the numbers matter, the buttons do not.
-            Err(e)
-                if message.crisis
-                    && matches!(status_of(&e), Some(400..=499))
-                    && discord_code(&e) != Some(CANNOT_DM) =>
-            {
-                let plain = Outgoing {
-                    rows: Vec::new(),
-                    ..message.clone()
-                };
-                retrying(attempts(message), || {
-                    channel_message(&plain).execute(http, (channel, None))
-                })
-                .await
-                .inspect_err(|e| log_failure("plain crisis message", e))?;
-            }
-            other => {
-                other?;
-            }
-        }
+        .inspect_err(|e| log_failure("channel message", e))?;
     }
     Ok(())
+}
+
+/// Send one message with `send`, retrying while Discord asks to (429, 5xx). A crisis card that
+/// Discord refuses for its form (a component it does not accept, say) goes again as plain text:
+/// the words and the numbers matter, the buttons do not.
+async fn deliver<T, F, Fut>(message: &Outgoing, send: F) -> Result<T, serenity::Error>
+where
+    F: Fn(&Outgoing) -> Fut,
+    Fut: Future<Output = Result<T, serenity::Error>>,
+{
+    match retrying(attempts(message), || send(message)).await {
+        Err(e) if message.crisis && refused_for_form(&e) => {
+            tracing::warn!(code = ?discord_code(&e), "crisis card refused; sending it as plain text");
+            let plain = Outgoing {
+                rows: Vec::new(),
+                file: None,
+                ..message.clone()
+            };
+            retrying(attempts(message), || send(&plain)).await
+        }
+        other => other,
+    }
+}
+
+/// Discord refused the message itself (400-class), not the timing or the person's settings.
+fn refused_for_form(error: &serenity::Error) -> bool {
+    const NOT_ABOUT_THE_MESSAGE: [isize; 4] = [
+        40060, // already acknowledged
+        10062, // unknown interaction (too late)
+        10015, // unknown webhook (token expired)
+        CANNOT_DM,
+    ];
+    matches!(status_of(error), Some(400..=499))
+        && status_of(error) != Some(429)
+        && !discord_code(error).is_some_and(|c| NOT_ABOUT_THE_MESSAGE.contains(&c))
 }
 
 /// A single channel message built by the caller (a public reply, an alert).
@@ -399,6 +428,7 @@ mod tests {
             token: "tok".to_string(),
             private: true,
             dm: None,
+            received: Instant::now(),
         }
     }
 
@@ -440,12 +470,13 @@ mod tests {
     #[tokio::test]
     async fn a_crisis_card_whose_response_failed_goes_to_the_dm() {
         let fake = FakeDiscord::start().await;
-        fake.fail_next("/callback", 404, 1);
+        fake.fail_next("/callback", 500, 10);
         let target = Target {
             private: false,
             dm: Some(ChannelId::new(77)),
             ..target()
         };
+        fake.expect_interaction(42);
         answer(
             &http(&fake),
             &target,
@@ -496,6 +527,8 @@ mod tests {
     #[tokio::test]
     async fn slow_work_is_deferred_then_edited_in() {
         let fake = FakeDiscord::start().await;
+        // The fake holds the defer to Discord's 3 s and refuses an edit before it.
+        fake.expect_interaction(42);
         let work = async {
             tokio::time::sleep(DEFER_AFTER + Duration::from_millis(300)).await;
             (First::New, vec![message("done", false)])
@@ -529,10 +562,10 @@ mod tests {
         let fake = FakeDiscord::start().await;
         let http = http(&fake);
         let channel = ChannelId::new(5);
-        fake.fail_next("/channels/5/messages", 429, 3);
+        fake.fail_next("/channels/5/messages", 500, 3);
         to_channel(&http, channel, &[message("card", true)])
             .await
-            .expect("a crisis message gets through three 429s");
+            .expect("a crisis message gets through three 500s");
         fake.fail_next("/channels/5/messages", 500, 3);
         let error = to_channel(&http, channel, &[message("menu", false)])
             .await

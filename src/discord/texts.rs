@@ -19,7 +19,7 @@ pub const NEEDS_MANAGE_SERVER: &str = "Only people with the Manage Server permis
 
 pub const ARGUMENTS_UNREADABLE: &str = "I couldn't read that command's options. Try it again, or type `/help`. If you need someone to talk to now, type `/resources`.";
 
-pub const CORE_FAILED: &str = "Something went wrong on my side. If you need someone to talk to, type `/resources` to see who you can reach right now.";
+pub const CORE_FAILED: &str = "Something went wrong on my side (I'm an automated bot). If you need someone to talk to, type `/resources` to see who you can reach right now. If you are in immediate danger, call your local emergency number now.";
 
 pub const MODAL_TITLE: &str = "Your answer";
 pub const MODAL_LABEL: &str = "Type your answer";

@@ -40,6 +40,8 @@ pub struct Recorded {
     pub raw: String,
     /// The status the fake answered with.
     pub status: u16,
+    /// Discord's error code in the fake's answer (0 for none).
+    pub reply_code: i64,
     pub at: Instant,
 }
 
@@ -118,11 +120,7 @@ impl FakeDiscord {
     pub fn dispatch(&self, event: &str, data: Value) {
         if event == "INTERACTION_CREATE" {
             if let Some(id) = data["id"].as_str().and_then(|id| id.parse().ok()) {
-                self.state
-                    .interactions
-                    .lock()
-                    .unwrap()
-                    .insert(id, (Instant::now(), false));
+                self.expect_interaction(id);
             }
         }
         let sender = self.state.gateway.lock().unwrap().clone();
@@ -130,6 +128,35 @@ impl FakeDiscord {
             .expect("the bot is connected to the gateway")
             .send(GatewayCommand::Dispatch(event.to_string(), data))
             .expect("gateway connection alive");
+    }
+
+    /// Hold interaction `id` to Discord's rules from now on (dispatching one does this; unit
+    /// tests that call the sending code directly use it by hand).
+    pub fn expect_interaction(&self, id: u64) {
+        self.state
+            .interactions
+            .lock()
+            .unwrap()
+            .insert(id, (Instant::now(), false));
+    }
+
+    /// Responses the fake refused as Discord would (answered twice, too late, an edit before
+    /// any response, a message over Discord's limits), as `status path: reason`.
+    pub fn protocol_errors(&self) -> Vec<String> {
+        self.state
+            .requests
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.status == 400 || r.status == 404)
+            .filter(|r| [40060, 10062, 10015, 50035].contains(&r.reply_code))
+            .map(|r| {
+                format!(
+                    "{} {} {}: code {}",
+                    r.method, r.path, r.status, r.reply_code
+                )
+            })
+            .collect()
     }
 
     /// Close the gateway connection abruptly, as a network fault would.
@@ -285,6 +312,7 @@ impl FakeDiscord {
                 body: json_body(&raw),
                 raw,
                 status,
+                reply_code: reply["code"].as_i64().unwrap_or(0),
                 at: Instant::now(),
             });
             self.state.changed.notify_waiters();
@@ -324,6 +352,17 @@ impl FakeDiscord {
             .split('/')
             .collect();
         let body = json_body(&String::from_utf8_lossy(body));
+        if let Some(problem) = over_limits(&body) {
+            return (
+                400,
+                json!({"message": format!("Invalid Form Body: {problem}"), "code": 50035}),
+            );
+        }
+        if let ["webhooks", _, token, ..] = segments.as_slice() {
+            if !self.answered(token) {
+                return (404, json!({"message": "Unknown Webhook", "code": 10015}));
+            }
+        }
         match (method, segments.as_slice()) {
             ("GET", ["gateway"]) | ("GET", ["gateway", "bot"]) => (
                 200,
@@ -364,6 +403,18 @@ impl FakeDiscord {
             ("PUT", ["applications", _, "commands"])
             | ("PUT", ["applications", _, "guilds", _, "commands"]) => (200, json!([])),
             _ => (404, json!({"message": "404: Not Found", "code": 0})),
+        }
+    }
+
+    /// Whether the interaction behind a `token-ID` webhook token has had its first response
+    /// (follow-ups and edits need one). Tokens of interactions the fake does not hold to the
+    /// rules are let through.
+    fn answered(&self, token: &str) -> bool {
+        let id: Option<u64> = token.strip_prefix("token-").and_then(|id| id.parse().ok());
+        let interactions = self.state.interactions.lock().unwrap();
+        match id.and_then(|id| interactions.get(&id)) {
+            Some((_, answered)) => *answered,
+            None => true,
         }
     }
 
@@ -499,6 +550,63 @@ async fn read_chunked(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) ->
         }
         body.extend_from_slice(&chunk[..size]);
     }
+}
+
+/// What Discord would refuse in a message body: its limits on text and components.
+fn over_limits(body: &Value) -> Option<String> {
+    let data = if body["data"].is_object() {
+        &body["data"]
+    } else {
+        body
+    };
+    if data["content"]
+        .as_str()
+        .is_some_and(|c| c.chars().count() > 2000)
+    {
+        return Some("content over 2000 characters".into());
+    }
+    let rows = data["components"].as_array().cloned().unwrap_or_default();
+    if rows.len() > 5 {
+        return Some(format!("{} action rows", rows.len()));
+    }
+    let mut ids = HashSet::new();
+    for row in &rows {
+        let components = row["components"].as_array().cloned().unwrap_or_default();
+        if components.is_empty() || components.len() > 5 {
+            return Some(format!("a row of {} components", components.len()));
+        }
+        for component in &components {
+            if let Some(id) = component["custom_id"].as_str() {
+                if id.is_empty() || id.len() > 100 {
+                    return Some(format!("custom_id of {} characters", id.len()));
+                }
+                if !ids.insert(id.to_string()) {
+                    return Some("duplicate custom_id".into());
+                }
+            }
+            if component["label"]
+                .as_str()
+                .is_some_and(|l| l.chars().count() > 80)
+            {
+                return Some("button label over 80 characters".into());
+            }
+            let options = component["options"].as_array().cloned().unwrap_or_default();
+            if options.len() > 25 {
+                return Some(format!("{} select options", options.len()));
+            }
+            for option in &options {
+                let too_long = |key: &str| {
+                    option[key]
+                        .as_str()
+                        .is_some_and(|v| v.chars().count() > 100)
+                };
+                if too_long("label") || too_long("value") {
+                    return Some("select option over 100 characters".into());
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The JSON of a body: plain JSON, or the `payload_json` part of a multipart body.

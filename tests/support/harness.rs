@@ -88,7 +88,7 @@ impl Harness {
             .clone()
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues"));
         let config = format!(
-            "[storage]\ndata_dir = {data:?}\n[content]\ndir = {content:?}\n[discord]\napi_url = {api:?}\nchannel_monitoring = {monitoring}\n[logging]\nlevel = \"info,serenity=warn\"\n",
+            "[storage]\ndata_dir = {data:?}\n[content]\ndir = {content:?}\n[discord]\napi_url = {api:?}\nchannel_monitoring = {monitoring}\n[logging]\nlevel = \"trace\"\n",
             data = self.data_dir(),
             content = content,
             api = self.fake.rest_url,
@@ -319,9 +319,18 @@ pub fn copy_content(to: &Path) {
 
 impl Drop for Harness {
     /// Stops the bot; with `SECUREBASE_E2E_LOG=1`, prints what it logged (for debugging).
+    /// Every test also checks, here, that the bot broke none of Discord's rules (answering an
+    /// interaction twice or too late, an edit before a response, a message over the limits).
     fn drop(&mut self) {
         if std::env::var_os("SECUREBASE_E2E_LOG").is_some() {
             eprintln!("--- bot log ---\n{}", self.log());
+        }
+        let broken = self.fake.protocol_errors();
+        if !broken.is_empty() && !std::thread::panicking() {
+            if let Some(child) = self.child.as_mut() {
+                let _ = child.start_kill();
+            }
+            panic!("the bot broke Discord's rules:\n{}", broken.join("\n"));
         }
         if let Some(child) = self.child.as_mut() {
             let _ = child.start_kill();
