@@ -66,6 +66,25 @@ async fn send_alerts_to_moderators(bot: &Harness) {
     );
 }
 
+/// `/settings monitor` for the general channel, as an admin; returns what the bot said.
+async fn set_monitoring(bot: &Harness, enabled: bool) -> String {
+    let monitor = json!([{"name": "monitor", "type": 1, "options": [
+        {"name": "channel", "type": 7, "value": CHANNEL.to_string()},
+        {"name": "enabled", "type": 5, "value": enabled}
+    ]}]);
+    let resolved = json!({"channels": {CHANNEL.to_string(): {
+        "id": CHANNEL.to_string(), "name": "general", "type": 0, "permissions": "0"
+    }}});
+    let deferred = bot
+        .slash_resolved("settings", ALICE, admin(), monitor, Some(resolved))
+        .await;
+    assert_eq!(
+        deferred.kind, DEFERRED_MESSAGE,
+        "posting the notice may take a while"
+    );
+    bot.followup(&deferred).await
+}
+
 fn is_crisis_card(text: &str) -> bool {
     text.contains("automated bot") && text.contains("findahelpline.com")
 }
@@ -581,16 +600,7 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
         ..Default::default()
     })
     .await;
-    let monitor = json!([{"name": "monitor", "type": 1, "options": [
-        {"name": "channel", "type": 7, "value": CHANNEL.to_string()},
-        {"name": "enabled", "type": 5, "value": true}
-    ]}]);
-    let resolved = json!({"channels": {CHANNEL.to_string(): {"id": CHANNEL.to_string(), "name": "general", "type": 0, "permissions": "0"}}});
-    let deferred = bot
-        .slash_resolved("settings", ALICE, admin(), monitor, Some(resolved))
-        .await;
-    assert_eq!(deferred.kind, DEFERRED_MESSAGE);
-    let said = bot.followup(&deferred).await;
+    let said = set_monitoring(&bot, true).await;
     assert!(said.contains("Monitoring is on"), "{said}");
     let path = format!("/api/v10/channels/{CHANNEL}/messages");
     let notice = &bot.posts_to(&path)[0];
@@ -643,16 +653,7 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
 
     // Turning it off works even where the bot can no longer post.
     bot.fake.fail_next(&path, 403, 2);
-    let off = json!([{"name": "monitor", "type": 1, "options": [
-        {"name": "channel", "type": 7, "value": CHANNEL.to_string()},
-        {"name": "enabled", "type": 5, "value": false}
-    ]}]);
-    let resolved = json!({"channels": {CHANNEL.to_string(): {"id": CHANNEL.to_string(), "name": "general", "type": 0, "permissions": "0"}}});
-    let deferred = bot
-        .slash_resolved("settings", ALICE, admin(), off, Some(resolved))
-        .await;
-    assert_eq!(deferred.kind, DEFERRED_MESSAGE);
-    let said = bot.followup(&deferred).await;
+    let said = set_monitoring(&bot, false).await;
     assert!(said.contains("Monitoring is off"), "{said}");
     assert!(said.contains("couldn't post a notice"), "{said}");
     let show = json!([{"name": "show", "type": 1, "options": []}]);

@@ -195,13 +195,12 @@ async fn run(ctx: PoiseContext<'_>, action: Action) -> Result<(), Error> {
         let event = Event::action(&id, action)
             .with_locale(Some(interaction.locale.clone()))
             .with_server_region(app.server_region(interaction.guild_id.or(app.origin(user.get()))));
-        let target = Target {
-            id: interaction.id,
-            token: interaction.token.clone(),
-            private: in_server,
-            dm: (!in_server).then_some(interaction.channel_id),
-            received: tokio::time::Instant::now(),
-        };
+        let target = Target::arrived(
+            interaction.id,
+            &interaction.token,
+            interaction.guild_id,
+            interaction.channel_id,
+        );
         let work = async {
             let replies = app.core(event).await;
             (

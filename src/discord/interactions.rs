@@ -53,13 +53,12 @@ pub async fn on_interaction(ctx: &Context, app: &App, interaction: &Interaction)
 
 async fn on_component(ctx: &Context, app: &App, component: &ComponentInteraction) {
     let in_server = component.guild_id.is_some();
-    let target = Target {
-        id: component.id,
-        token: component.token.clone(),
-        private: in_server,
-        dm: (!in_server).then_some(component.channel_id),
-        received: tokio::time::Instant::now(),
-    };
+    let target = Target::arrived(
+        component.id,
+        &component.token,
+        component.guild_id,
+        component.channel_id,
+    );
     let click = match decode_component(app, component) {
         Ok(click) => click,
         Err(e) => {
@@ -198,13 +197,7 @@ fn check_label(
 
 async fn on_modal(ctx: &Context, app: &App, modal: &ModalInteraction) {
     let in_server = modal.guild_id.is_some();
-    let target = Target {
-        id: modal.id,
-        token: modal.token.clone(),
-        private: in_server,
-        dm: (!in_server).then_some(modal.channel_id),
-        received: tokio::time::Instant::now(),
-    };
+    let target = Target::arrived(modal.id, &modal.token, modal.guild_id, modal.channel_id);
     let user = modal.user.id;
     // Whatever the modal's id says, what was typed goes to the core, which scans it first: a
     // crisis reply takes precedence over a stale box. (Discord delivers a modal only from the

@@ -57,6 +57,23 @@ impl std::fmt::Debug for Target {
 }
 
 impl Target {
+    /// The interaction `id`/`token`, which arrived now in a server (`guild`) or in the DM
+    /// `channel`.
+    pub fn arrived(
+        id: InteractionId,
+        token: &str,
+        guild: Option<serenity::all::GuildId>,
+        channel: ChannelId,
+    ) -> Target {
+        Target {
+            id,
+            token: token.to_string(),
+            private: guild.is_some(),
+            dm: guild.is_none().then_some(channel),
+            received: Instant::now(),
+        }
+    }
+
     /// Time left for the first response, with a margin for the trip to Discord.
     fn time_left(&self) -> Duration {
         (self.received + RESPONSE_DEADLINE).saturating_duration_since(Instant::now())
