@@ -15,7 +15,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use support::fake_discord::payloads::{self, MEMBER, Place};
-use support::harness::{Component, Harness};
+use support::harness::{Component, Harness, Options};
 
 const USER: u64 = 111_111_111_111;
 const PLACE: Place = Place::Server {
@@ -39,7 +39,12 @@ fn main() {
 }
 
 async fn measure(rounds: usize) {
-    let mut bot = Harness::start().await;
+    // Logging as in production (the default `info`).
+    let mut bot = Harness::start_with(Options {
+        log_level: "info".to_string(),
+        ..Options::default()
+    })
+    .await;
     let pid = bot.pid().expect("bot pid");
     println!("bot binary: {}", env!("CARGO_BIN_EXE_securebase"));
 

@@ -304,6 +304,8 @@ impl FakeDiscord {
                 }
                 body
             };
+            // Timed on arrival, so the fake's own checks never count as the bot's latency.
+            let arrived = Instant::now();
             let (status, reply) = self.route(&method, &path, &body, &authorization);
             let raw = String::from_utf8_lossy(&body).to_string();
             self.state.requests.lock().unwrap().push(Recorded {
@@ -313,7 +315,7 @@ impl FakeDiscord {
                 raw,
                 status,
                 reply_code: reply["code"].as_i64().unwrap_or(0),
-                at: Instant::now(),
+                at: arrived,
             });
             self.state.changed.notify_waiters();
             let text = if status == 204 {

@@ -23,6 +23,9 @@ pub struct Options {
     pub binary: PathBuf,
     /// Content to serve instead of the shipped `dialogues/`.
     pub content_dir: Option<PathBuf>,
+    /// The bot's log filter. Tests use `trace`, the most an operator could ask for, so their
+    /// checks that no content is logged cover every level.
+    pub log_level: String,
 }
 
 impl Default for Options {
@@ -32,6 +35,7 @@ impl Default for Options {
             token: "test-token".to_string(),
             binary: PathBuf::from(env!("CARGO_BIN_EXE_securebase")),
             content_dir: None,
+            log_level: "trace".to_string(),
         }
     }
 }
@@ -88,11 +92,12 @@ impl Harness {
             .clone()
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues"));
         let config = format!(
-            "[storage]\ndata_dir = {data:?}\n[content]\ndir = {content:?}\n[discord]\napi_url = {api:?}\nchannel_monitoring = {monitoring}\n[logging]\nlevel = \"trace\"\n",
+            "[storage]\ndata_dir = {data:?}\n[content]\ndir = {content:?}\n[discord]\napi_url = {api:?}\nchannel_monitoring = {monitoring}\n[logging]\nlevel = {level:?}\n",
             data = self.data_dir(),
             content = content,
             api = self.fake.rest_url,
             monitoring = self.options.channel_monitoring,
+            level = self.options.log_level,
         );
         let path = self.dir.path().join("config.toml");
         std::fs::write(&path, config).expect("write config");
