@@ -66,6 +66,13 @@ async fn send_alerts_to_moderators(bot: &Harness) {
     );
 }
 
+/// `/settings show` as an admin.
+async fn show_settings(bot: &Harness) -> String {
+    let show = json!([{"name": "show", "type": 1, "options": []}]);
+    let shown = bot.slash("settings", ALICE, admin(), show).await;
+    shown.content().to_string()
+}
+
 /// `/settings monitor` for the general channel, as an admin; returns what the bot said.
 async fn set_monitoring(bot: &Harness, enabled: bool) -> String {
     let monitor = json!([{"name": "monitor", "type": 1, "options": [
@@ -261,19 +268,15 @@ async fn the_check_in_question_survives_a_restart_and_every_message_stays_privat
 async fn settings_are_refused_without_manage_server() {
     let bot = Harness::start().await;
     let show = json!([{"name": "show", "type": 1, "options": []}]);
-    let refused = bot.slash("settings", BOB, member(), show.clone()).await;
+    let refused = bot.slash("settings", BOB, member(), show).await;
     assert!(
         refused.content().contains("Manage Server"),
         "{}",
         refused.content()
     );
     assert!(refused.ephemeral());
-    let allowed = bot.slash("settings", ALICE, admin(), show).await;
-    assert!(
-        allowed.content().contains("Moderator alerts: off"),
-        "{}",
-        allowed.content()
-    );
+    let allowed = show_settings(&bot).await;
+    assert!(allowed.contains("Moderator alerts: off"), "{allowed}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -656,13 +659,8 @@ async fn monitoring_a_channel_posts_a_notice_and_reads_only_there() {
     let said = set_monitoring(&bot, false).await;
     assert!(said.contains("Monitoring is off"), "{said}");
     assert!(said.contains("couldn't post a notice"), "{said}");
-    let show = json!([{"name": "show", "type": 1, "options": []}]);
-    let shown = bot.slash("settings", ALICE, admin(), show).await;
-    assert!(
-        shown.content().contains("Monitored channels: none"),
-        "{}",
-        shown.content()
-    );
+    let shown = show_settings(&bot).await;
+    assert!(shown.contains("Monitored channels: none"), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
