@@ -147,6 +147,23 @@ async fn a_free_text_step_opens_a_modal_and_its_answer_moves_on() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_dms_a_free_text_step_also_takes_the_next_message() {
+    let bot = Harness::start().await;
+    let hub = bot.slash("selfcare", ALICE, Place::Dm, json!([])).await;
+    assert!(!hub.ephemeral(), "plain messages in DMs");
+    let intro = bot.press(&hub, "Journaling prompts", ALICE).await;
+    let step = bot.press(&intro, "Let's start", ALICE).await;
+    assert!(step.labels().contains(&"Type my answer".to_string()));
+    let replies = bot.dm(ALICE, "a quiet walk after work", 1).await;
+    let next = replies[0]["content"].as_str().unwrap_or_default();
+    assert!(next.contains("Second"), "{next}");
+    assert!(
+        !bot.log().contains("quiet walk"),
+        "no message content in logs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crisis_in_a_modal_answer_interrupts_with_the_card() {
     let bot = Harness::start().await;
     let hub = bot.slash("selfcare", ALICE, member(), json!([])).await;
