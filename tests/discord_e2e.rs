@@ -66,6 +66,13 @@ async fn send_alerts_to_moderators(bot: &Harness) {
     );
 }
 
+/// `/selfcare` -> "Journaling prompts" -> "Let's start": a step that waits for typed text.
+async fn first_journaling_question(bot: &Harness, place: Place) -> Reply {
+    let hub = bot.slash("selfcare", ALICE, place, json!([])).await;
+    let intro = bot.press(&hub, "Journaling prompts", ALICE).await;
+    bot.press(&intro, "Let's start", ALICE).await
+}
+
 /// `/settings show` as an admin.
 async fn show_settings(bot: &Harness) -> String {
     let show = json!([{"name": "show", "type": 1, "options": []}]);
@@ -125,9 +132,7 @@ async fn start_in_a_server_gives_a_private_menu_and_a_click_updates_it_in_place(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_free_text_step_opens_a_modal_and_its_answer_moves_on() {
     let bot = Harness::start().await;
-    let hub = bot.slash("selfcare", ALICE, member(), json!([])).await;
-    let intro = bot.press(&hub, "Journaling prompts", ALICE).await;
-    let step = bot.press(&intro, "Let's start", ALICE).await;
+    let step = first_journaling_question(&bot, member()).await;
     assert!(
         step.content().contains("First question"),
         "{}",
@@ -149,10 +154,8 @@ async fn a_free_text_step_opens_a_modal_and_its_answer_moves_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_dms_a_free_text_step_also_takes_the_next_message() {
     let bot = Harness::start().await;
-    let hub = bot.slash("selfcare", ALICE, Place::Dm, json!([])).await;
-    assert!(!hub.ephemeral(), "plain messages in DMs");
-    let intro = bot.press(&hub, "Journaling prompts", ALICE).await;
-    let step = bot.press(&intro, "Let's start", ALICE).await;
+    let step = first_journaling_question(&bot, Place::Dm).await;
+    assert!(!step.ephemeral(), "plain messages in DMs");
     assert!(step.labels().contains(&"Type my answer".to_string()));
     let replies = bot.dm(ALICE, "a quiet walk after work", 1).await;
     let next = replies[0]["content"].as_str().unwrap_or_default();
@@ -166,9 +169,7 @@ async fn in_dms_a_free_text_step_also_takes_the_next_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crisis_in_a_modal_answer_interrupts_with_the_card() {
     let bot = Harness::start().await;
-    let hub = bot.slash("selfcare", ALICE, member(), json!([])).await;
-    let intro = bot.press(&hub, "Journaling prompts", ALICE).await;
-    let step = bot.press(&intro, "Let's start", ALICE).await;
+    let step = first_journaling_question(&bot, member()).await;
     let modal = bot.press(&step, "Type my answer", ALICE).await;
     let card = bot
         .submit(&modal, "honestly I want to kill myself", ALICE, &step)
@@ -235,9 +236,7 @@ async fn a_crisis_in_a_dm_gets_the_card_first_and_an_idiom_gets_none() {
 async fn the_check_in_question_survives_a_restart_and_every_message_stays_private() {
     let mut bot = Harness::start().await;
     turn_saving_on(&bot, ALICE).await;
-    let hub = bot.slash("selfcare", ALICE, member(), json!([])).await;
-    let intro = bot.press(&hub, "Journaling prompts", ALICE).await;
-    let step = bot.press(&intro, "Let's start", ALICE).await;
+    let step = first_journaling_question(&bot, member()).await;
     let modal = bot.press(&step, "Type my answer", ALICE).await;
     let asked = bot
         .submit(

@@ -55,6 +55,11 @@ async fn direct_message(ctx: &Context, app: &App, message: &Message) {
 async fn server_message(ctx: &Context, app: &App, message: &Message, guild: GuildId) {
     let me = ctx.cache.current_user().id;
     let mentioned = message.mentions_user_id(me);
+    // Every server message arrives here: read the server's settings only when the message
+    // can concern the bot at all.
+    if !mentioned && !app.monitoring_allowed {
+        return;
+    }
     let settings = app.guild_settings(guild);
     let monitored = app.monitoring_allowed
         && settings

@@ -172,31 +172,33 @@ pub fn render(replies: &[Reply], surface: &Surface) -> Vec<Outgoing> {
     out
 }
 
-/// Buttons (five to a row) or one select menu for `options`. Two offers that do the same
-/// thing would get the same id, which Discord refuses in one message: the first is kept.
+/// Buttons (five to a row) or one select menu for `options`, each id signed once. Two offers
+/// that do the same thing would get the same id, which Discord refuses in one message: the
+/// first is kept.
 fn option_rows(options: &[Offer], surface: &Surface, keep: bool) -> Vec<Row> {
-    let click = |offer: &Offer| {
-        let click = Click::choice(surface.owner, offer.action.clone(), &offer.label);
-        if keep { click.keeping() } else { click }
-    };
     let mut seen = std::collections::HashSet::new();
-    let options: Vec<&Offer> = options
+    let signed: Vec<(&Offer, String)> = options
         .iter()
-        .filter(|offer| seen.insert(click(offer).encode(surface.key)))
+        .filter_map(|offer| {
+            let click = Click::choice(surface.owner, offer.action.clone(), &offer.label);
+            let click = if keep { click.keeping() } else { click };
+            let id = click.encode(surface.key);
+            if id.is_none() {
+                tracing::warn!("a choice's id does not fit in 100 characters; left out");
+            }
+            id.map(|id| (offer, id))
+        })
+        .filter(|(_, id)| seen.insert(id.clone()))
         .take(MAX_CHOICES)
         .collect();
-    if options.len() <= MAX_BUTTONS {
-        let buttons: Vec<Button> = options
-            .iter()
-            .map(|offer| {
-                button(
-                    surface,
-                    &truncate(&offer.label, MAX_LABEL_LEN),
-                    click(offer),
-                    ButtonStyle::Secondary,
-                )
+    if signed.len() <= MAX_BUTTONS {
+        let buttons = signed
+            .into_iter()
+            .map(|(offer, custom_id)| Button {
+                label: truncate(&offer.label, MAX_LABEL_LEN),
+                custom_id,
+                style: ButtonStyle::Secondary,
             })
-            .filter(|b| !b.custom_id.is_empty())
             .collect();
         let mut rows = Vec::new();
         push_buttons(&mut rows, buttons);
@@ -205,18 +207,11 @@ fn option_rows(options: &[Offer], surface: &Surface, keep: bool) -> Vec<Row> {
     let select_id = Click::new(surface.owner, Intent::Select)
         .encode(surface.key)
         .unwrap_or_default();
-    let options = options
-        .iter()
-        .filter_map(|offer| {
-            let value = Click::choice(surface.owner, offer.action.clone(), &offer.label)
-                .encode(surface.key);
-            if value.is_none() {
-                tracing::warn!("a choice does not fit in a select option value; left out");
-            }
-            Some(SelectOption {
-                label: truncate(&offer.label, MAX_OPTION_LEN),
-                value: value?,
-            })
+    let options = signed
+        .into_iter()
+        .map(|(offer, value)| SelectOption {
+            label: truncate(&offer.label, MAX_OPTION_LEN),
+            value,
         })
         .collect();
     vec![Row::Select {

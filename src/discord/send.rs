@@ -259,7 +259,7 @@ fn attempts(message: &Outgoing) -> u32 {
 }
 
 /// Run `send` up to `attempts` times while Discord answers 429 or 5xx, backing off between.
-pub async fn retrying<T, F, Fut>(attempts: u32, mut send: F) -> Result<T, serenity::Error>
+async fn retrying<T, F, Fut>(attempts: u32, mut send: F) -> Result<T, serenity::Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, serenity::Error>>,
