@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod content;
 pub mod crisis;
+pub mod daily;
 pub mod discord;
 pub mod engine;
 pub mod prompts;

@@ -4,7 +4,8 @@
 //! One tree per kind of record, each keyed by the person's [`UserId`] (or the server id):
 //! `consent`, `sessions`, `settings`, `notes` and `results` (keys `user \0 sequence`), `guilds`, and
 //! `quarantine` (records that could not be read, kept so nothing is silently lost). The `meta`
-//! tree holds `schema_version`.
+//! tree holds `schema_version`. Daily-prompt subscriptions live in `daily`, `daily_due` and
+//! `dm_channels` (see the `daily` module: subscribing is its own opt-in).
 //!
 //! ## Encoding
 //! Values are JSON (serde_json). Records are small (a session is a few hundred bytes), so size
@@ -17,8 +18,11 @@
 //! record exists for them: the rule is enforced where data is written, not only where it is
 //! decided. Consent changes and erasure are flushed to disk before they return.
 
+mod daily;
 mod migrate;
 mod records;
+
+pub use daily::Tick;
 
 pub use records::{
     ConsentRecord, GuildSettings, PRIVACY_VERSION, SavedNote, SavedResult, UserSettings,
@@ -103,10 +107,13 @@ pub struct Store {
     results: sled::Tree,
     guilds: sled::Tree,
     quarantine: sled::Tree,
+    daily: sled::Tree,
+    daily_due: sled::Tree,
+    dm_channels: sled::Tree,
 }
 
 /// The trees that hold one record per person under the exact user key.
-const PERSON_TREES: [&str; 3] = ["consent", "sessions", "settings"];
+const PERSON_TREES: [&str; 5] = ["consent", "sessions", "settings", "daily", "dm_channels"];
 
 impl Store {
     /// Open (or create) the store in `dir`, migrating it to the current schema.
@@ -129,6 +136,9 @@ impl Store {
             results: db.open_tree("results")?,
             guilds: db.open_tree("guilds")?,
             quarantine: db.open_tree("quarantine")?,
+            daily: db.open_tree("daily")?,
+            daily_due: db.open_tree("daily_due")?,
+            dm_channels: db.open_tree("dm_channels")?,
             db,
         })
     }
@@ -274,6 +284,8 @@ impl Store {
             "settings": raw(&self.settings)?,
             "notes": notes,
             "results": results,
+            "daily_prompts": raw(&self.daily)?,
+            "dm_channel": self.dm_channel(user)?.map(|c| c.to_string()),
             "unreadable_records": unreadable,
         }))
     }
@@ -282,7 +294,7 @@ impl Store {
     pub fn erase(&self, user: &UserId) -> Result<usize, StoreError> {
         // Consent goes last: if this is interrupted, what is left is still known to be theirs
         // (the bot loads it, `export` shows it) and a second `forget` finishes the job.
-        let mut removed = 0;
+        let mut removed = usize::from(self.unsubscribe(user)?);
         for tree in [&self.sessions, &self.settings] {
             removed += usize::from(tree.remove(user.as_str())?.is_some());
         }
@@ -311,6 +323,14 @@ impl Store {
             }
             if tree.scan_prefix(user.prefix()).next().is_some() {
                 return Ok(true);
+            }
+            if &*name == b"daily_due" {
+                // Keys are `time ++ person`: check every suffix.
+                for key in tree.iter().keys() {
+                    if key?.get(8..) == Some(user.as_str().as_bytes()) {
+                        return Ok(true);
+                    }
+                }
             }
         }
         Ok(false)

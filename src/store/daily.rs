@@ -1,0 +1,335 @@
+//! Daily-prompt subscriptions in sled, and the time-indexed tree that makes a tick cost
+//! O(due) rather than O(subscribers).
+//!
+//! - `daily`: person -> [`Subscription`] (JSON).
+//! - `daily_due`: `due (ms since 1970, big-endian u64) ++ person` -> empty. Keys sort by time, so
+//!   "who is due by now" is one range scan from the start. The record and its key change
+//!   together in one sled transaction.
+//! - `dm_channels`: person -> the transport's DM channel id (8 bytes), so each delivery is one
+//!   request instead of two.
+//!
+//! Subscribing is its own opt-in: these trees hold data only for people who asked for daily
+//! prompts (the reply says what is kept), without the general "save my progress" consent.
+//! `/daily stop`, erase and export cover all three trees.
+
+use chrono::{DateTime, Duration, Utc};
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+
+use super::{Store, StoreError, UserId, describe};
+use crate::daily::{Claim, Fired, Notice, Subscription};
+
+/// Marks the due index as built from the records with this layout and time-zone database;
+/// anything else is rebuilt at start.
+fn index_mark() -> String {
+    format!("1 tzdb {}", chrono_tz::IANA_TZDB_VERSION)
+}
+const INDEX_MARK_KEY: &str = "daily_index";
+
+fn due_key(due: DateTime<Utc>, user: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + user.len());
+    key.extend_from_slice(&millis(due).to_be_bytes());
+    key.extend_from_slice(user);
+    key
+}
+
+fn millis(instant: DateTime<Utc>) -> u64 {
+    instant.timestamp_millis().max(0) as u64
+}
+
+/// What a due key says: when, and whose.
+fn parse_due_key(key: &[u8]) -> Option<(u64, UserId)> {
+    let (ms, user) = key.split_at_checked(8)?;
+    let ms = u64::from_be_bytes(ms.try_into().ok()?);
+    let user = UserId::new(std::str::from_utf8(user).ok()?).ok()?;
+    Some((ms, user))
+}
+
+type TxError = ConflictableTransactionError<StoreError>;
+
+fn encode(sub: &Subscription) -> Result<Vec<u8>, TxError> {
+    serde_json::to_vec(sub).map_err(|e| ConflictableTransactionError::Abort(e.into()))
+}
+
+fn unwrap_tx<T>(result: Result<T, TransactionError<StoreError>>) -> Result<T, StoreError> {
+    result.map_err(|e| match e {
+        TransactionError::Abort(e) => e,
+        TransactionError::Storage(e) => StoreError::Sled(e),
+    })
+}
+
+/// The outcome of a tick.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tick {
+    /// Prompts recorded as sent, to deliver now.
+    pub claims: Vec<Claim>,
+    /// Prompts missed by more than the grace period, not sent.
+    pub skipped: usize,
+}
+
+impl Store {
+    pub fn subscription(&self, user: &UserId) -> Result<Option<Subscription>, StoreError> {
+        self.read(&self.daily, "daily", user)
+    }
+
+    /// Store `sub` for `user` and index its next due instant, replacing any earlier record.
+    pub fn save_subscription(&self, user: &UserId, sub: &Subscription) -> Result<(), StoreError> {
+        self.update_subscription(user, |_| Some(sub.clone()))?;
+        self.flush()
+    }
+
+    /// Change `user`'s record with `f` (given the current one, if readable), keeping the index
+    /// in step; `None` from `f` deletes it. Returns what was stored.
+    pub fn update_subscription(
+        &self,
+        user: &UserId,
+        f: impl Fn(Option<Subscription>) -> Option<Subscription>,
+    ) -> Result<Option<Subscription>, StoreError> {
+        // Read outside the transaction so an unreadable record is set aside, not retried.
+        let current = match self.subscription(user) {
+            Ok(current) => current,
+            Err(StoreError::Corrupt { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let key = user.as_str().as_bytes();
+        let result = (&self.daily, &self.daily_due).transaction(|(daily, due)| {
+            let stored: Option<Subscription> = daily
+                .get(key)?
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            let before = stored.or_else(|| current.clone());
+            if let Some(at) = before.as_ref().and_then(|s| s.next_due) {
+                due.remove(due_key(at, key))?;
+            }
+            let after = f(before);
+            match &after {
+                Some(sub) => {
+                    daily.insert(key, encode(sub)?)?;
+                    if let Some(at) = sub.next_due {
+                        due.insert(due_key(at, key), &[][..])?;
+                    }
+                }
+                None => {
+                    daily.remove(key)?;
+                }
+            }
+            Ok(after)
+        });
+        unwrap_tx(result)
+    }
+
+    /// Delete `user`'s subscription, its due entry and the cached DM channel; flushed.
+    pub fn unsubscribe(&self, user: &UserId) -> Result<bool, StoreError> {
+        let had = self.daily.contains_key(user.as_str())?;
+        self.update_subscription(user, |_| None)?;
+        self.dm_channels.remove(user.as_str())?;
+        self.flush()?;
+        Ok(had)
+    }
+
+    /// Claim every prompt due by `now` (at most `limit`): each is recorded as sent (or
+    /// skipped, if older than `grace`) and rescheduled before this returns, and the store is
+    /// flushed, so a crash after it never sends the same prompt twice.
+    pub fn claim_due(
+        &self,
+        now: DateTime<Utc>,
+        grace: Duration,
+        limit: usize,
+    ) -> Result<Tick, StoreError> {
+        let end = (millis(now) + 1).to_be_bytes();
+        let keys: Vec<sled::IVec> = self
+            .daily_due
+            .range(..&end[..])
+            .keys()
+            .take(limit)
+            .collect::<Result<_, _>>()?;
+        self.claim_keys(keys, now, grace)
+    }
+
+    /// [`Store::claim_due`] for one person only (the terminal chat, which may share a data
+    /// folder with the Discord bot and must not take anyone else's prompts).
+    pub fn claim_due_for(
+        &self,
+        user: &UserId,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Tick, StoreError> {
+        let keys = match self.subscription(user) {
+            Ok(Some(Subscription {
+                next_due: Some(at), ..
+            })) if at <= now => vec![due_key(at, user.as_str().as_bytes()).into()],
+            Ok(_) | Err(StoreError::Corrupt { .. }) => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        self.claim_keys(keys, now, grace)
+    }
+
+    fn claim_keys(
+        &self,
+        keys: Vec<sled::IVec>,
+        now: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<Tick, StoreError> {
+        let mut tick = Tick::default();
+        for key in keys {
+            let Some((ms, user)) = parse_due_key(&key) else {
+                self.daily_due.remove(&key)?;
+                continue;
+            };
+            let person = user.as_str().as_bytes();
+            let record = match self.subscription(&user) {
+                Ok(record) => record,
+                // Set aside by `read`; the key is dropped below.
+                Err(StoreError::Corrupt { .. }) => None,
+                Err(e) => return Err(e),
+            };
+            let result = (&self.daily, &self.daily_due).transaction(|(daily, due)| {
+                due.remove(&key)?;
+                // A key that no longer matches its record (changed since) is just dropped.
+                let Some(sub) = record
+                    .clone()
+                    .filter(|s| s.next_due.map(millis) == Some(ms))
+                else {
+                    return Ok(None);
+                };
+                let (sub, fired) = sub.on_due(now, grace);
+                daily.insert(person, encode(&sub)?)?;
+                if let Some(at) = sub.next_due {
+                    due.insert(due_key(at, person), &[][..])?;
+                }
+                Ok(fired)
+            });
+            match unwrap_tx(result)? {
+                Some(Fired::Send { index, due }) => tick.claims.push(Claim {
+                    user: user.clone(),
+                    index,
+                    due,
+                }),
+                Some(Fired::Skipped { .. }) => tick.skipped += 1,
+                None => {}
+            }
+        }
+        if !tick.claims.is_empty() || tick.skipped > 0 {
+            self.flush()?;
+        }
+        Ok(tick)
+    }
+
+    /// The earliest due instant in the index, if any.
+    pub fn next_due_instant(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(self
+            .daily_due
+            .first()?
+            .and_then(|(key, _)| parse_due_key(&key))
+            .and_then(|(ms, _)| DateTime::from_timestamp_millis(ms as i64)))
+    }
+
+    /// Whether a claimed delivery should still go out (not stopped, paused or held since).
+    pub fn still_wanted(&self, claim: &Claim) -> Result<bool, StoreError> {
+        Ok(self
+            .subscription(&claim.user)?
+            .is_some_and(|s| s.still_wants(claim.due)))
+    }
+
+    /// The person's DMs are closed: hold their prompts and leave them a notice.
+    pub fn hold_dms_closed(&self, user: &UserId) -> Result<(), StoreError> {
+        self.update_subscription(user, |sub| sub.map(Subscription::hold_dms_closed))?;
+        self.flush()
+    }
+
+    /// Take (and clear) the notice left for `user`, if any.
+    pub fn take_daily_notice(&self, user: &UserId) -> Result<Option<Notice>, StoreError> {
+        let Ok(Some(sub)) = self.subscription(user) else {
+            return Ok(None);
+        };
+        let Some(notice) = sub.notice else {
+            return Ok(None);
+        };
+        self.update_subscription(user, |sub| {
+            sub.map(|mut s| {
+                s.notice = None;
+                s
+            })
+        })?;
+        Ok(Some(notice))
+    }
+
+    /// How many people are subscribed.
+    pub fn subscriber_count(&self) -> usize {
+        self.daily.len()
+    }
+
+    // --- DM channels -------------------------------------------------------------------------
+
+    pub fn dm_channel(&self, user: &UserId) -> Result<Option<u64>, StoreError> {
+        Ok(self
+            .dm_channels
+            .get(user.as_str())?
+            .and_then(|bytes| <[u8; 8]>::try_from(bytes.as_ref()).ok())
+            .map(u64::from_be_bytes))
+    }
+
+    /// Remember the DM channel for a subscriber (nobody else: it is personal data).
+    pub fn save_dm_channel(&self, user: &UserId, channel: u64) -> Result<(), StoreError> {
+        if !self.daily.contains_key(user.as_str())? {
+            return Ok(());
+        }
+        self.dm_channels
+            .insert(user.as_str(), &channel.to_be_bytes())?;
+        Ok(())
+    }
+
+    // --- the index at start ------------------------------------------------------------------
+
+    /// Rebuild the due index from the records if it was built by another layout or another
+    /// time-zone database (which can move local times); returns how many were indexed, or
+    /// `None` when the index was already current.
+    pub fn ensure_daily_index(&self, now: DateTime<Utc>) -> Result<Option<usize>, StoreError> {
+        let meta = self.db.open_tree("meta")?;
+        let mark = index_mark();
+        if meta.get(INDEX_MARK_KEY)?.as_deref() == Some(mark.as_bytes()) {
+            return Ok(None);
+        }
+        let count = self.rebuild_daily_index(now)?;
+        meta.insert(INDEX_MARK_KEY, mark.as_bytes())?;
+        self.flush()?;
+        Ok(Some(count))
+    }
+
+    /// Recompute the due index from every record: instants still ahead are recomputed (the
+    /// zone rules may have changed); ones already past keep their time so the grace period
+    /// decides. Unreadable records are set aside.
+    pub fn rebuild_daily_index(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.daily_due.clear()?;
+        let mut index = sled::Batch::default();
+        let mut records = sled::Batch::default();
+        let mut count = 0;
+        for entry in self.daily.iter() {
+            let (key, bytes) = entry?;
+            let mut sub: Subscription = match serde_json::from_slice(&bytes) {
+                Ok(sub) => sub,
+                Err(e) => {
+                    self.set_aside("daily", &key, &bytes, &e)?;
+                    self.daily.remove(&key)?;
+                    tracing::warn!(error = %describe(&e), "set aside an unreadable subscription");
+                    continue;
+                }
+            };
+            if let Some(at) = sub.next_due {
+                if at > now {
+                    let fresh = sub.clone().reschedule(now);
+                    if fresh.next_due != sub.next_due {
+                        sub = fresh;
+                        records.insert(&key, serde_json::to_vec(&sub)?);
+                    }
+                }
+                if let Some(at) = sub.next_due {
+                    index.insert(due_key(at, &key), &[][..]);
+                    count += 1;
+                }
+            }
+        }
+        self.daily.apply_batch(records)?;
+        self.daily_due.apply_batch(index)?;
+        Ok(count)
+    }
+}
