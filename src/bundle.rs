@@ -31,12 +31,18 @@ impl Bundle {
         let resources = Resources::load(&safety.join(RESOURCES_FILE));
         let prompts = PromptPool::load_dir(&dir.join(PROMPTS_DIR));
         match (library, scanner, resources, prompts) {
-            (Ok(library), Ok(scanner), Ok(resources), Ok(prompts)) => Ok(Bundle {
-                library,
-                scanner,
-                resources,
-                prompts,
-            }),
+            (Ok(library), Ok(scanner), Ok(resources), Ok(prompts)) => {
+                let missing = prompts.missing_follow_ups(|id| library.get(id).is_some());
+                if !missing.is_empty() {
+                    return Err(missing);
+                }
+                Ok(Bundle {
+                    library,
+                    scanner,
+                    resources,
+                    prompts,
+                })
+            }
             (library, scanner, resources, prompts) => {
                 let mut problems = Vec::new();
                 problems.extend(library.err().unwrap_or_default());

@@ -282,7 +282,7 @@ fn the_prompt_command_gives_one_prompt_a_day() {
     let mut content = bundle();
     let pool: String = (0..5)
         .map(|i| {
-            format!("[[prompt]]\nid = \"p{i}\"\ntheme = \"rest\"\ntext = \"Prompt number {i}.\"\n")
+            format!("[[prompt]]\nid = \"p{i}\"\ntags = [\"rest\"]\ntext = \"Prompt number {i}.\"\n")
         })
         .collect();
     content.prompts = crate::prompts::PromptPool::from_sources(&[crate::content::SourceFile::new(
