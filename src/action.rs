@@ -21,6 +21,13 @@ pub enum Action {
     SetRegion {
         code: String,
     },
+    /// Subscribe to daily prompts (or change the time or zone): `time` is `HH:MM` or a
+    /// window `HH:MM-HH:MM` ("surprise me"), empty for the default window; `zone` an IANA
+    /// name, empty for the deployment's default. Checked by the core.
+    DailyStart {
+        zone: String,
+        time: String,
+    },
     Command(Command),
 }
 
@@ -49,6 +56,16 @@ pub enum Command {
     Directories,
     /// Show again where the person was (after an interruption).
     Resume,
+    /// Daily prompts: the person's subscription and what they can do with it.
+    Daily,
+    /// Stop daily prompts and delete the subscription.
+    DailyStop,
+    /// Skip the next `days` daily prompts.
+    DailyPause {
+        days: u16,
+    },
+    /// Daily prompts again after a pause or a hold.
+    DailyResume,
     /// An answer to one of the safety check-in questions.
     SafetyCheck {
         question: SafetyQuestion,
@@ -105,6 +122,7 @@ impl Command {
             "history" | "results" => Command::History,
             "directories" | "therapists" => Command::Directories,
             "continue" | "resume" => Command::Resume,
+            "daily" => Command::Daily,
             _ => return None,
         })
     }
@@ -112,7 +130,7 @@ impl Command {
 
 impl Command {
     /// Commands a dialogue file may name in a choice's `command` key.
-    pub const FOR_CONTENT: [(&'static str, Command); 11] = [
+    pub const FOR_CONTENT: [(&'static str, Command); 12] = [
         ("menu", Command::Menu),
         ("help", Command::Help),
         ("privacy", Command::Privacy),
@@ -124,6 +142,7 @@ impl Command {
         ("prompt", Command::Prompt),
         ("history", Command::History),
         ("directories", Command::Directories),
+        ("daily", Command::Daily),
     ];
 
     /// The command a dialogue file names, if it is one of [`Command::FOR_CONTENT`].

@@ -2,7 +2,9 @@
 //!
 //! Replies print as text; choices print as numbered lines, and typing a number picks one (typing
 //! the label works too, through the core). `quit` ends the chat. With stdin a pipe it reads one
-//! input per line until EOF, so a conversation can be scripted.
+//! input per line until EOF, so a conversation can be scripted. Daily prompts (`daily start`)
+//! are shown when the chat opens, or after the next line, once they are due: the terminal
+//! runs the same scheduler core as Discord, for its one person.
 
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -52,11 +54,13 @@ impl TerminalChat {
         self.bot
     }
 
-    /// The opening: the greeting and the main menu (or a welcome back).
+    /// The opening: the greeting and the main menu (or a welcome back), then today's daily
+    /// prompt if one is due.
     pub fn open(&mut self) -> String {
-        let replies = self
+        let mut replies = self
             .bot
             .handle(Event::action(&self.user, Action::Command(Command::Resume)));
+        replies.extend(self.bot.due_prompts_for(&self.user));
         self.render(&replies)
     }
 
@@ -84,7 +88,12 @@ impl TerminalChat {
             }
             _ => Event::text(&self.user, line),
         };
-        let replies = self.bot.handle(event.with_locale(self.locale.clone()));
+        let mut replies = self.bot.handle(event.with_locale(self.locale.clone()));
+        // A prompt that fell due while chatting comes after the answer, never after a crisis
+        // card (it waits for the next line).
+        if !replies.iter().any(|r| matches!(r, Reply::Crisis(_))) {
+            replies.extend(self.bot.due_prompts_for(&self.user));
+        }
         Some(self.render(&replies))
     }
 

@@ -123,7 +123,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let bundle = load_for(&config)?;
             let data_dir = data_dir.unwrap_or(config.storage.data_dir.clone());
             let store = open_store(&data_dir)?;
-            let bot = Bot::new(bundle, store, bot_options(&config));
+            if let Err(e) = store.ensure_daily_index(chrono::Utc::now()) {
+                tracing::warn!(error = %e, "cannot check the daily-prompt index");
+            }
+            let options = BotOptions {
+                default_zone: Some(terminal_zone(&config)),
+                ..bot_options(&config)
+            };
+            let bot = Bot::new(bundle, store, options);
             let user = UserId::new(TERMINAL_USER)?;
             let locale = std::env::var("LANG")
                 .ok()
@@ -234,7 +241,34 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn bot_options(config: &Config) -> BotOptions {
     BotOptions {
         default_region: config.safety.default_region.clone(),
+        default_zone: None,
+        daily_grace: chrono::Duration::minutes(i64::from(config.daily.grace_minutes)),
     }
+}
+
+/// The terminal's time zone: the config's, else `TZ`, else the system's `/etc/localtime`
+/// link, else `/etc/timezone`, else UTC.
+fn terminal_zone(config: &Config) -> chrono_tz::Tz {
+    let from_link = || {
+        let target = std::fs::read_link("/etc/localtime").ok()?;
+        let path = target.to_string_lossy().into_owned();
+        let name = path.split("zoneinfo/").nth(1)?.to_string();
+        Some(name)
+    };
+    let from_file = || std::fs::read_to_string("/etc/timezone").ok();
+    config
+        .daily
+        .terminal_zone
+        .clone()
+        .or_else(|| {
+            std::env::var("TZ")
+                .ok()
+                .map(|tz| tz.trim_start_matches(':').to_string())
+        })
+        .or_else(from_link)
+        .or_else(from_file)
+        .and_then(|name| crate::daily::parse_zone(&name).ok())
+        .unwrap_or(chrono_tz::Tz::UTC)
 }
 
 /// One JSON object per input line, in order: `{"level": ..., "categories": [...]}`.

@@ -21,7 +21,35 @@ pub struct Config {
     pub discord: DiscordConfig,
     pub safety: SafetyConfig,
     pub logging: LoggingConfig,
+    pub daily: DailyConfig,
 }
+
+/// Daily self-compassion prompts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DailyConfig {
+    /// After downtime, prompts missed by at most this many minutes still go out (late);
+    /// older ones are skipped to the next day.
+    pub grace_minutes: u32,
+    /// REST requests per second the prompt dispatcher may use (Discord allows 50 per bot;
+    /// the rest is left for interactive replies).
+    pub requests_per_second: u32,
+    /// The terminal chat's time zone for `daily start` without one (default: the system's).
+    pub terminal_zone: Option<String>,
+}
+
+impl Default for DailyConfig {
+    fn default() -> Self {
+        Self {
+            grace_minutes: 180,
+            requests_per_second: 40,
+            terminal_zone: None,
+        }
+    }
+}
+
+/// Discord's global REST limit per bot.
+pub const DISCORD_REQUESTS_PER_SECOND: u32 = 50;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -184,6 +212,32 @@ impl Config {
                     config.logging.level
                 ),
             ));
+        }
+        if !(1..=DISCORD_REQUESTS_PER_SECOND).contains(&config.daily.requests_per_second) {
+            return Err(invalid(
+                key_at("daily", "requests_per_second"),
+                format!(
+                    "daily.requests_per_second: {} must be 1 to {DISCORD_REQUESTS_PER_SECOND} (Discord's limit per bot); the default 40 leaves room for replies",
+                    config.daily.requests_per_second
+                ),
+            ));
+        }
+        if config.daily.grace_minutes > 24 * 60 {
+            return Err(invalid(
+                key_at("daily", "grace_minutes"),
+                format!(
+                    "daily.grace_minutes: {} is more than a day; a prompt later than that would arrive on the next day's",
+                    config.daily.grace_minutes
+                ),
+            ));
+        }
+        if let Some(zone) = &config.daily.terminal_zone {
+            if let Err(e) = crate::daily::parse_zone(zone) {
+                return Err(invalid(
+                    key_at("daily", "terminal_zone"),
+                    format!("daily.terminal_zone: {e}"),
+                ));
+            }
         }
         if !config.discord.api_url.starts_with("http://")
             && !config.discord.api_url.starts_with("https://")

@@ -56,7 +56,10 @@ fn walk(
                     },
                 ),
                 // Commands and new dialogues leave this dialogue: the walk is over.
-                Action::Command(_) | Action::Start { .. } | Action::SetRegion { .. } => {
+                Action::Command(_)
+                | Action::Start { .. }
+                | Action::SetRegion { .. }
+                | Action::DailyStart { .. } => {
                     return Ok(seen);
                 }
             }

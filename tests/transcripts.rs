@@ -8,11 +8,16 @@
 //! - `@restart`  stop the bot and start a new one on the same data directory
 //! - `@start ID` start dialogue `ID` directly (as a button that opens it would)
 //! - `@locale X` from now on, the transport reports the person's locale as `X` (e.g. `en-GB`)
+//! - `@clock T`  the simulated clock reads `T` (RFC 3339) from now on, across restarts; until
+//!   the first `@clock` it is the real time. The terminal's zone is Europe/London.
 //! - `# ...`     a comment; blank lines are ignored
 //!
 //! The bot's opening (greeting and menu) is the reply before the first `>`.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Utc};
 
 use securebase::bot::{Bot, BotOptions};
 use securebase::bundle::Bundle;
@@ -23,9 +28,18 @@ fn content_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("dialogues")
 }
 
-fn start(bundle: &Bundle, data: &Path) -> TerminalChat {
+/// The simulated clock: `None` reads the real time.
+type Clock = Arc<Mutex<Option<DateTime<Utc>>>>;
+
+fn start(bundle: &Bundle, data: &Path, clock: &Clock) -> TerminalChat {
     let store = Store::open(data).expect("store opens");
-    let bot = Bot::new(bundle.clone(), store, BotOptions::default());
+    let options = BotOptions {
+        default_zone: Some(chrono_tz::Europe::London),
+        ..BotOptions::default()
+    };
+    let clock = clock.clone();
+    let bot = Bot::new(bundle.clone(), store, options)
+        .with_clock(move || clock.lock().unwrap().unwrap_or_else(Utc::now));
     TerminalChat::new(bot, UserId::new(TERMINAL_USER).unwrap())
 }
 
@@ -33,7 +47,8 @@ fn start(bundle: &Bundle, data: &Path) -> TerminalChat {
 fn run(path: &Path, bundle: &Bundle) -> Vec<String> {
     let script = std::fs::read_to_string(path).expect("readable transcript");
     let data = tempfile::tempdir().expect("temp dir");
-    let mut chat = start(bundle, data.path());
+    let clock: Clock = Arc::default();
+    let mut chat = start(bundle, data.path(), &clock);
     let mut last = chat.open();
     let mut failures = Vec::new();
     let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -67,9 +82,14 @@ fn run(path: &Path, bundle: &Bundle) -> Vec<String> {
             last = chat.start_dialogue(id.trim());
         } else if let Some(locale) = line.strip_prefix("@locale ") {
             chat.set_locale(Some(locale.trim().to_string()));
+        } else if let Some(at) = line.strip_prefix("@clock ") {
+            match DateTime::parse_from_rfc3339(at.trim()) {
+                Ok(at) => *clock.lock().unwrap() = Some(at.with_timezone(&Utc)),
+                Err(e) => failures.push(format!("{name}:{line_no}: bad @clock: {e}")),
+            }
         } else if line == "@restart" {
             drop(chat);
-            chat = start(bundle, data.path());
+            chat = start(bundle, data.path(), &clock);
             last = chat.open();
         } else {
             failures.push(format!("{name}:{line_no}: unknown directive `{line}`"));

@@ -5,6 +5,7 @@
 //! once. Then commands, then the dialogue. Storage happens only for people who opted in; for
 //! everyone else the conversation lives in memory and is dropped after a while idle.
 
+mod daily;
 mod event;
 mod safety;
 mod texts;
@@ -33,10 +34,25 @@ pub const IDLE_FORGET_AFTER: Duration = Duration::minutes(30);
 type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Deployment choices the core needs.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct BotOptions {
     /// Region for crisis contacts when a person has not chosen one.
     pub default_region: Option<String>,
+    /// Time zone for `daily start` without one (the terminal's own zone); none on Discord,
+    /// where people pick theirs.
+    pub default_zone: Option<chrono_tz::Tz>,
+    /// How late a daily prompt may go out after downtime before it is skipped.
+    pub daily_grace: Duration,
+}
+
+impl Default for BotOptions {
+    fn default() -> Self {
+        Self {
+            default_region: None,
+            default_zone: None,
+            daily_grace: crate::daily::DEFAULT_GRACE,
+        }
+    }
 }
 
 /// What the core remembers about a person during this process's life.
@@ -157,6 +173,9 @@ impl Bot {
             let code = code.trim().to_uppercase();
             return self.handle_action(user, hints, Action::SetRegion { code });
         }
+        if let Some(action) = daily::parse_text_command(text) {
+            return self.handle_action(user, hints, action);
+        }
         if let Some(command) = Command::from_word(text) {
             return self.handle_action(user, hints, Action::Command(command));
         }
@@ -199,6 +218,9 @@ impl Bot {
         match action {
             Action::Command(command) => return self.command_for(user, person, command),
             Action::SetRegion { code } => return self.set_region(user, person, &code),
+            Action::DailyStart { zone, time } => {
+                return self.daily_start(user, person, &zone, &time);
+            }
             Action::Start { dialogue } => {
                 let result = engine::start_after(
                     library,
@@ -378,7 +400,7 @@ impl Bot {
                 ),
             )],
             Command::ConsentGive => self.give_consent(user, person),
-            Command::ConsentWithdraw => match self.store.erase(user) {
+            Command::ConsentWithdraw => match self.store.erase_saved(user) {
                 Ok(_) => {
                     person.saving = false;
                     vec![self.remember(
@@ -485,6 +507,10 @@ impl Bot {
             Command::SafetyCheck { question, answer } => {
                 self.safety_answer(person, question, answer)
             }
+            Command::Daily
+            | Command::DailyStop
+            | Command::DailyResume
+            | Command::DailyPause { .. } => self.daily_command(user, person, command),
         }
     }
 
@@ -548,6 +574,7 @@ impl Bot {
         if !person.loaded {
             replies.extend(self.load_person(user, &mut person));
         }
+        replies.extend(self.daily_notice(user));
         person.last_seen = now;
         hints.apply(&mut person);
         replies.extend(f(self, &mut person).into());

@@ -252,6 +252,7 @@ fn resources_use_the_default_region_and_end_with_emergency() {
         Store::temporary().unwrap(),
         BotOptions {
             default_region: Some("INTL".into()),
+            ..BotOptions::default()
         },
     );
     let text = text_of(&say(&bot, "resources"));

@@ -14,7 +14,7 @@ self-care exercises, and information about getting support.\n\n\
 I'm an automated bot. I'm not an emergency service, not a therapist, and I can't diagnose anything. \
 If you are in danger, please contact a crisis line or your local emergency number.\n\n\
 **Words you can type at any time**\n\
-`menu` main menu · `help` this message · `prompt` a small self-compassion prompt for today · `resources` people to talk to now · `region` where you are, for the right helplines · `privacy` what I store · \
+`menu` main menu · `help` this message · `prompt` a small self-compassion prompt for today · `daily` a prompt every day at a time you choose · `resources` people to talk to now · `region` where you are, for the right helplines · `privacy` what I store · \
 `consent` turn saving on or off · `export` see your saved data · `forget` erase it all";
 
 pub const CONSENT_ASK: &str = "Would you like me to save your progress?\n\n\
@@ -28,7 +28,7 @@ pub const CONSENT_ON: &str = "Saving is on. I'll keep your progress and settings
 pub const CONSENT_ALREADY_ON: &str =
     "Saving is on for you. Do you want to stop saving? That also deletes everything saved so far.";
 
-pub const CONSENT_OFF: &str = "Saving is off, and everything I had saved for you is deleted. This conversation still works; it just isn't kept.";
+pub const CONSENT_OFF: &str = "Saving is off, and everything I had saved for you is deleted. This conversation still works; it just isn't kept. (Daily prompts, if you have them, are a separate choice: `/daily stop` ends them.)";
 
 pub const FORGET_ASK: &str = "This erases everything I have stored about you: your consent, progress, settings and saved answers. It can't be undone. Erase it all?";
 
@@ -73,6 +73,36 @@ pub fn privacy(saving_on: bool) -> String {
          I only read messages sent to me. I never log what you write. \
          When something you write suggests you may be in danger, I show people you can contact; I count that it happened, never what was said.\n\n\
          With saving on, I store: that you agreed and when, where you are in a conversation, your settings, answers an exercise asked to save, and your check-in results. \
+         If you subscribe to daily prompts, I store your time, time zone and how many prompts you've had, until you stop them. \
          Type `export` to see all of it and `forget` to erase all of it."
+    )
+}
+
+// --- daily prompts --------------------------------------------------------------------------
+
+pub const DAILY_WHAT_IS_KEPT: &str = "To send these I keep your time, your time zone and how many prompts you've had, nothing you write. Subscribing is your agreement to that. `/daily stop` ends the prompts and deletes it; `/daily pause` takes a break.";
+
+pub const DAILY_START_HOW: &str = "To start: `/daily start` with a time such as 08:30 and your time zone (such as Europe/London), or a window such as 09:00-12:00 for a surprise time each day.";
+
+pub const DAILY_NEED_ZONE: &str = "I need your time zone to send prompts at your local time: a name such as Europe/London, America/New_York or Asia/Kolkata.";
+
+pub const DAILY_OFF: &str = "You don't have daily prompts on. They are one short self-compassion prompt a day, at a time you choose.";
+
+pub const DAILY_STOPPED: &str = "Daily prompts are stopped, and I've deleted your subscription (your time, zone and place in the list). You can start again any time with `/daily start`.";
+
+pub const DAILY_STOPPED_ALREADY: &str =
+    "Daily prompts are already off, and nothing about them is stored.";
+
+pub const DAILY_DMS_CLOSED: &str = "I tried to send your daily prompt but couldn't message you directly (your DMs are closed to me), so I've put daily prompts on hold. To get them again, allow direct messages from this server's members in its privacy settings, then use `/daily resume`. Or `/daily stop` to end them.";
+
+/// The confirmation after subscribing or changing the time.
+pub fn daily_on(plan: &str, when: &str) -> String {
+    format!("Daily prompts are on: one short self-compassion prompt a day, {plan}. {when}")
+}
+
+/// A delivered prompt.
+pub fn daily_prompt(text: &str) -> String {
+    format!(
+        "**Today's self-compassion prompt**\n\n{text}\n\nNo need to reply. Take it or leave it; it's here for you. (An automated message from securebase.)"
     )
 }

@@ -257,6 +257,8 @@ fn encode_action(action: &Action, label: Option<&str>, out: &mut String) -> Opti
             out.push_str(&format!("r:{code}"));
         }
         Action::Command(command) => out.push_str(&format!("m:{}", command_code(*command))),
+        // Typed or chosen in a slash command, never a button.
+        Action::DailyStart { .. } => return None,
     }
     Some(())
 }
@@ -279,6 +281,10 @@ fn command_code(command: Command) -> String {
         Command::History => "history",
         Command::Directories => "directories",
         Command::Resume => "resume",
+        Command::Daily => "daily",
+        Command::DailyStop => "daily-stop",
+        Command::DailyResume => "daily-resume",
+        Command::DailyPause { days } => return format!("daily-pause-{days}"),
         Command::SafetyCheck { question, answer } => {
             let q = match question {
                 SafetyQuestion::WishedDead => 'w',
@@ -296,6 +302,9 @@ fn command_code(command: Command) -> String {
 }
 
 fn command_from_code(code: &str) -> Option<Command> {
+    if let Some(days) = code.strip_prefix("daily-pause-") {
+        return days.parse().ok().map(|days| Command::DailyPause { days });
+    }
     if let Some(qa) = code.strip_prefix("check-") {
         let mut chars = qa.chars();
         let question = match chars.next()? {
@@ -328,6 +337,9 @@ fn command_from_code(code: &str) -> Option<Command> {
         "region" => Command::Region,
         "prompt" => Command::Prompt,
         "history" => Command::History,
+        "daily" => Command::Daily,
+        "daily-stop" => Command::DailyStop,
+        "daily-resume" => Command::DailyResume,
         "directories" => Command::Directories,
         "resume" => Command::Resume,
         _ => return None,

@@ -292,9 +292,16 @@ impl Store {
 
     /// Remove every key of `user` from every tree, then flush. Returns how many were removed.
     pub fn erase(&self, user: &UserId) -> Result<usize, StoreError> {
+        let unsubscribed = usize::from(self.unsubscribe(user)?);
+        Ok(unsubscribed + self.erase_saved(user)?)
+    }
+
+    /// Remove what saving kept (consent, progress, settings, notes, results, set-aside
+    /// records), but not a daily-prompt subscription, which is its own agreement.
+    pub fn erase_saved(&self, user: &UserId) -> Result<usize, StoreError> {
         // Consent goes last: if this is interrupted, what is left is still known to be theirs
         // (the bot loads it, `export` shows it) and a second `forget` finishes the job.
-        let mut removed = usize::from(self.unsubscribe(user)?);
+        let mut removed = 0;
         for tree in [&self.sessions, &self.settings] {
             removed += usize::from(tree.remove(user.as_str())?.is_some());
         }
