@@ -196,12 +196,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             );
             let data_dir = data_dir.unwrap_or(config.storage.data_dir.clone());
             let store = open_store(&data_dir)?;
-            let bot = Arc::new(Bot::new(bundle, store, bot_options(&config)));
+            let mut bot = Bot::new(bundle, store, bot_options(&config));
+            if let Some(path) = std::env::var_os(CLOCK_FILE_ENV) {
+                let path = PathBuf::from(path);
+                tracing::warn!(path = %path.display(), "the clock is read from a file: for tests only");
+                bot = bot.with_clock(move || clock_from_file(&path));
+            }
+            let bot = Arc::new(bot);
             let options = DiscordOptions {
                 token,
                 api_url: config.discord.api_url.clone(),
                 guild: guild.or(config.discord.guild_id),
                 channel_monitoring: config.discord.channel_monitoring,
+                daily_requests_per_second: config.daily.requests_per_second,
             };
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
@@ -236,6 +243,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// For end-to-end tests only: a file holding an RFC 3339 instant that the bot takes as "now"
+/// (read at every use, so a test moves time by rewriting it).
+pub const CLOCK_FILE_ENV: &str = "SECUREBASE_CLOCK_FILE";
+
+fn clock_from_file(path: &Path) -> chrono::DateTime<chrono::Utc> {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|text| chrono::DateTime::parse_from_rfc3339(text.trim()).ok())
+        .map_or_else(chrono::Utc::now, |at| at.with_timezone(&chrono::Utc))
 }
 
 fn bot_options(config: &Config) -> BotOptions {

@@ -10,6 +10,7 @@ mod event;
 mod safety;
 mod texts;
 
+pub use daily::{DEFAULT_WINDOW, PAUSE_A_WEEK};
 pub use event::{Event, EventKind, Reply};
 
 use std::collections::HashMap;

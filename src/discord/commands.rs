@@ -38,6 +38,7 @@ pub fn all() -> Vec<poise::Command<std::sync::Arc<App>, Error>> {
         mydata(),
         forget(),
         help(),
+        daily(),
         admin::settings(),
     ]
 }
@@ -140,6 +141,157 @@ async fn forget(ctx: PoiseContext<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn help(ctx: PoiseContext<'_>) -> Result<(), Error> {
     run(ctx, Action::Command(Command::Help)).await
+}
+
+/// One short self-compassion prompt a day by DM, at a time you choose.
+#[poise::command(
+    slash_command,
+    subcommands(
+        "daily_start",
+        "daily_pause",
+        "daily_resume",
+        "daily_stop",
+        "daily_status"
+    ),
+    subcommand_required
+)]
+async fn daily(_ctx: PoiseContext<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Get a daily prompt by DM. This stores your time and zone until /daily stop.
+#[poise::command(slash_command, rename = "start")]
+async fn daily_start(
+    ctx: PoiseContext<'_>,
+    #[description = "Your time zone, such as Europe/London: start typing your city"]
+    #[autocomplete = "autocomplete_zone"]
+    #[max_length = 40]
+    zone: String,
+    #[description = "HH:MM (24-hour), or a window such as 09:00-12:00 for a surprise time"]
+    #[autocomplete = "autocomplete_time"]
+    #[max_length = 11]
+    time: Option<String>,
+) -> Result<(), Error> {
+    let action = Action::DailyStart {
+        zone,
+        time: time.unwrap_or_default(),
+    };
+    run(ctx, action).await
+}
+
+/// Skip the next few daily prompts.
+#[poise::command(slash_command, rename = "pause")]
+async fn daily_pause(
+    ctx: PoiseContext<'_>,
+    #[description = "How many days of prompts to skip (default 7)"]
+    #[min = 1]
+    #[max = 365]
+    days: Option<u16>,
+) -> Result<(), Error> {
+    let days = days.unwrap_or(crate::bot::PAUSE_A_WEEK);
+    run(ctx, Action::Command(Command::DailyPause { days })).await
+}
+
+/// Daily prompts again after a pause.
+#[poise::command(slash_command, rename = "resume")]
+async fn daily_resume(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::DailyResume)).await
+}
+
+/// Stop daily prompts and delete what was kept for them.
+#[poise::command(slash_command, rename = "stop")]
+async fn daily_stop(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::DailyStop)).await
+}
+
+/// Your daily prompt time, zone and the next one due.
+#[poise::command(slash_command, rename = "status")]
+async fn daily_status(ctx: PoiseContext<'_>) -> Result<(), Error> {
+    run(ctx, Action::Command(Command::Daily)).await
+}
+
+/// Zones people pick most, offered before anything is typed.
+const COMMON_ZONES: [&str; 20] = [
+    "Europe/London",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "Europe/Dublin",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "Europe/Madrid",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+    "America/Sao_Paulo",
+    "America/Mexico_City",
+    "Africa/Johannesburg",
+    "Africa/Lagos",
+    "UTC",
+];
+
+/// IANA zones matching what was typed ("london", "new york", "tokyo"), cities that start with
+/// it first, at most 25.
+pub(super) fn zone_suggestions(partial: &str) -> Vec<&'static str> {
+    let wanted = partial.trim().to_lowercase().replace(' ', "_");
+    if wanted.is_empty() {
+        return COMMON_ZONES.to_vec();
+    }
+    let mut matches: Vec<(u8, &'static str)> = chrono_tz::TZ_VARIANTS
+        .iter()
+        .map(|tz| tz.name())
+        .filter_map(|name| {
+            let lower = name.to_lowercase();
+            let city = lower.rsplit('/').next().unwrap_or(&lower);
+            let rank = if city.starts_with(&wanted) || lower.starts_with(&wanted) {
+                0
+            } else if lower.contains(&wanted) {
+                1
+            } else {
+                return None;
+            };
+            // Region/City names before legacy aliases such as US/Eastern or GB.
+            let alias = !name.contains('/') || name.starts_with("US/") || name.starts_with("Etc/");
+            Some((rank * 2 + u8::from(alias), name))
+        })
+        .collect();
+    matches.sort();
+    matches.into_iter().take(25).map(|(_, name)| name).collect()
+}
+
+async fn autocomplete_zone(_ctx: PoiseContext<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let choices = zone_suggestions(partial)
+        .into_iter()
+        .map(|name| AutocompleteChoice::new(name.replace('_', " "), name))
+        .collect();
+    CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Times to offer: what was typed, if it reads as one, then a few common choices.
+async fn autocomplete_time(_ctx: PoiseContext<'_>, partial: &str) -> CreateAutocompleteResponse {
+    let mut choices = Vec::new();
+    let typed = partial.trim();
+    if let Ok(time) = typed.parse::<crate::daily::DailyTime>() {
+        choices.push(AutocompleteChoice::new(time.to_string(), time.to_string()));
+    }
+    for (name, value) in [
+        ("Surprise me, 09:00-12:00", "09:00-12:00"),
+        ("Surprise me, 12:00-17:00", "12:00-17:00"),
+        ("Surprise me, 18:00-21:00", "18:00-21:00"),
+        ("08:00", "08:00"),
+        ("12:30", "12:30"),
+        ("20:00", "20:00"),
+    ] {
+        let typed = typed.to_lowercase();
+        if value.starts_with(&typed) || name.to_lowercase().contains(&typed) {
+            choices.push(AutocompleteChoice::new(name, value));
+        }
+    }
+    CreateAutocompleteResponse::new().set_choices(choices)
 }
 
 /// Region codes and names matching what was typed, for `/region` and `/settings region`.
@@ -269,6 +421,18 @@ mod tests {
         let commands = all();
         assert!(commands.len() <= 100);
         commands.iter().for_each(check);
+    }
+
+    #[test]
+    fn zone_suggestions_find_cities_and_stay_within_25() {
+        assert_eq!(zone_suggestions("london")[0], "Europe/London");
+        assert_eq!(zone_suggestions("new york")[0], "America/New_York");
+        assert!(zone_suggestions("").contains(&"Europe/London"));
+        assert!(zone_suggestions("a").len() <= 25);
+        assert!(zone_suggestions("zzzz").is_empty());
+        for name in zone_suggestions("") {
+            assert!(crate::daily::parse_zone(name).is_ok(), "{name}");
+        }
     }
 
     #[test]

@@ -10,6 +10,7 @@
 mod admin;
 mod commands;
 pub mod custom_id;
+mod daily;
 mod interactions;
 mod messages;
 pub mod render;
@@ -56,6 +57,8 @@ pub struct DiscordOptions {
     /// Whether admins may enable channel monitoring; only then is the privileged
     /// MESSAGE_CONTENT intent requested.
     pub channel_monitoring: bool,
+    /// The daily-prompt dispatcher's REST budget (requests per second).
+    pub daily_requests_per_second: u32,
 }
 
 impl std::fmt::Debug for DiscordOptions {
@@ -65,6 +68,7 @@ impl std::fmt::Debug for DiscordOptions {
             .field("api_url", &self.api_url)
             .field("guild", &self.guild)
             .field("channel_monitoring", &self.channel_monitoring)
+            .field("daily_requests_per_second", &self.daily_requests_per_second)
             .finish_non_exhaustive()
     }
 }
@@ -141,6 +145,30 @@ pub async fn serve(
         alerts: Mutex::new(HashMap::new()),
         settings_write: tokio::sync::Mutex::new(()),
     });
+    let index_bot = bot.clone();
+    let indexed =
+        tokio::task::spawn_blocking(move || index_bot.store().ensure_daily_index(index_bot.now()))
+            .await
+            .context("the daily-prompt index check failed")?
+            .context("cannot check the daily-prompt index")?;
+    if let Some(count) = indexed {
+        tracing::info!(count, "daily prompts: due index rebuilt");
+    }
+    let dispatcher = Arc::new(daily::Dispatcher {
+        bot: bot.clone(),
+        key: app.key.clone(),
+        rest: Arc::new(
+            daily::Rest::new(
+                &options.api_url,
+                &options.token,
+                options.daily_requests_per_second,
+            )
+            .context("cannot set up the daily-prompt dispatcher")?,
+        ),
+        queue_limit: 2 * options.daily_requests_per_second.max(1) as usize,
+    });
+    let (stop_daily, daily_stopped) = tokio::sync::watch::channel(false);
+    let daily_task = tokio::spawn(dispatcher.run(daily_stopped));
     let guild = options.guild;
     let setup_app = app.clone();
     let framework = poise::Framework::builder()
@@ -184,12 +212,18 @@ pub async fn serve(
         .await
         .context("cannot build the Discord client")?;
     let shards = client.shard_manager.clone();
+    let stop_on_signal = stop_daily.clone();
     tokio::spawn(async move {
         shutdown.await;
         tracing::info!("shutting down: closing the gateway connection");
+        let _ = stop_on_signal.send(true);
         shards.shutdown_all().await;
     });
     let result = client.start().await;
+    let _ = stop_daily.send(true);
+    if daily_task.await.is_err() {
+        tracing::error!("the daily-prompt dispatcher failed");
+    }
     let unfinished = app.inflight.wait_idle(SHUTDOWN_GRACE).await;
     if unfinished > 0 {
         tracing::warn!(unfinished, "stopped with replies still in flight");

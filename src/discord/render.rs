@@ -172,6 +172,22 @@ pub fn render(replies: &[Reply], surface: &Surface) -> Vec<Outgoing> {
     out
 }
 
+/// A daily prompt (a DM nobody asked for just now): its buttons answer with a new message,
+/// so the prompt stays readable above whatever "Talk about it" or "Stop these" brings.
+pub fn daily_prompt(reply: &Reply, surface: &Surface) -> Vec<Outgoing> {
+    let Reply::Message { text, options, .. } = reply else {
+        return render(std::slice::from_ref(reply), surface);
+    };
+    let mut out = Vec::new();
+    push_message(
+        &mut out,
+        text.clone(),
+        option_rows(options, surface, true),
+        None,
+    );
+    out
+}
+
 /// Buttons (five to a row) or one select menu for `options`, each id signed once. Two offers
 /// that do the same thing would get the same id, which Discord refuses in one message: the
 /// first is kept.

@@ -400,7 +400,7 @@ fn edit(message: &Outgoing) -> EditInteractionResponse {
     data
 }
 
-fn channel_message(message: &Outgoing) -> CreateMessage {
+pub(super) fn channel_message(message: &Outgoing) -> CreateMessage {
     let mut data = CreateMessage::new()
         .content(message.content.clone())
         .components(components(&message.rows));

@@ -278,6 +278,11 @@ impl Store {
         Ok(())
     }
 
+    pub fn forget_dm_channel(&self, user: &UserId) -> Result<(), StoreError> {
+        self.dm_channels.remove(user.as_str())?;
+        Ok(())
+    }
+
     // --- the index at start ------------------------------------------------------------------
 
     /// Rebuild the due index from the records if it was built by another layout or another

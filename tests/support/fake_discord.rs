@@ -56,6 +56,12 @@ enum GatewayCommand {
     Drop,
 }
 
+struct RateLimit {
+    per_second: f64,
+    tokens: f64,
+    refilled: Instant,
+}
+
 #[derive(Default)]
 struct State {
     requests: Mutex<Vec<Recorded>>,
@@ -67,6 +73,10 @@ struct State {
     resumes: AtomicUsize,
     next_id: AtomicU64,
     closed_dms: Mutex<HashSet<u64>>,
+    /// Discord's global REST limit, when a test turns it on: a bucket of `per_second`
+    /// tokens refilled continuously; interaction callbacks and webhooks are exempt, as on
+    /// Discord.
+    rate: Mutex<Option<RateLimit>>,
     /// When each interaction was dispatched, and whether it has been answered: like Discord,
     /// the fake refuses a second response, and any response after 3 s.
     interactions: Mutex<std::collections::HashMap<u64, (Instant, bool)>>,
@@ -172,6 +182,16 @@ impl FakeDiscord {
             path_contains: path_contains.to_string(),
             status,
             remaining: count,
+        });
+    }
+
+    /// Enforce a global REST limit of `per_second` requests (burst `per_second`), answering
+    /// 429 with `retry_after` beyond it, like Discord's global limit of 50.
+    pub fn enforce_rate(&self, per_second: u32) {
+        *self.state.rate.lock().unwrap() = Some(RateLimit {
+            per_second: f64::from(per_second),
+            tokens: f64::from(per_second),
+            refilled: Instant::now(),
         });
     }
 
@@ -329,7 +349,11 @@ impl FakeDiscord {
                 text.len()
             );
             if status == 429 {
-                response.push_str("retry-after: 0.2\r\nx-ratelimit-global: true\r\n");
+                let after = reply["retry_after"].as_f64().unwrap_or(0.2);
+                response.push_str(&format!(
+                    "retry-after: {after:.3}\r\nx-ratelimit-global: {}\r\n",
+                    reply["global"].as_bool().unwrap_or(false)
+                ));
             }
             response.push_str("\r\n");
             response.push_str(&text);
@@ -345,6 +369,15 @@ impl FakeDiscord {
         }
         if let Some(status) = self.injected_failure(path) {
             return (status, failure_body(status));
+        }
+        let exempt = path.contains("/interactions/") || path.contains("/webhooks/");
+        if !exempt {
+            if let Some(wait) = self.over_rate() {
+                return (
+                    429,
+                    json!({"message": "You are being rate limited.", "retry_after": wait, "global": true}),
+                );
+            }
         }
         let segments: Vec<&str> = path
             .split('?')
@@ -439,6 +472,22 @@ impl FakeDiscord {
             }
             // Interactions the test did not dispatch (unit tests calling `send` directly).
             None => (204, Value::Null),
+        }
+    }
+
+    /// Take a token from the global bucket; `Some(seconds until one is free)` if it is empty.
+    fn over_rate(&self) -> Option<f64> {
+        let mut rate = self.state.rate.lock().unwrap();
+        let rate = rate.as_mut()?;
+        let now = Instant::now();
+        let elapsed = now.duration_since(rate.refilled).as_secs_f64();
+        rate.tokens = (rate.tokens + elapsed * rate.per_second).min(rate.per_second);
+        rate.refilled = now;
+        if rate.tokens >= 1.0 {
+            rate.tokens -= 1.0;
+            None
+        } else {
+            Some((1.0 - rate.tokens) / rate.per_second)
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Options {
     /// The bot's log filter. Tests use `trace`, the most an operator could ask for, so their
     /// checks that no content is logged cover every level.
     pub log_level: String,
+    /// The daily-prompt dispatcher's budget, when not the default.
+    pub daily_requests_per_second: Option<u32>,
 }
 
 impl Default for Options {
@@ -36,6 +38,7 @@ impl Default for Options {
             binary: PathBuf::from(env!("CARGO_BIN_EXE_securebase")),
             content_dir: None,
             log_level: "trace".to_string(),
+            daily_requests_per_second: None,
         }
     }
 }
@@ -81,6 +84,16 @@ impl Harness {
         std::fs::read_to_string(self.log_path()).unwrap_or_default()
     }
 
+    /// The file the bot reads "now" from (absent: the real time).
+    pub fn clock_path(&self) -> PathBuf {
+        self.dir.path().join("clock.txt")
+    }
+
+    /// Move the bot's clock to `at` (RFC 3339); it reads the file at every use.
+    pub fn set_clock(&self, at: &str) {
+        std::fs::write(self.clock_path(), at).expect("write the clock");
+    }
+
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().and_then(|c| c.id())
     }
@@ -99,6 +112,10 @@ impl Harness {
             monitoring = self.options.channel_monitoring,
             level = self.options.log_level,
         );
+        let config = match self.options.daily_requests_per_second {
+            Some(rate) => format!("{config}[daily]\nrequests_per_second = {rate}\n"),
+            None => config,
+        };
         let path = self.dir.path().join("config.toml");
         std::fs::write(&path, config).expect("write config");
         path
@@ -119,6 +136,7 @@ impl Harness {
             .arg(config)
             .env("DISCORD_TOKEN", &self.options.token)
             .env("NO_PROXY", "127.0.0.1,localhost")
+            .env("SECUREBASE_CLOCK_FILE", self.clock_path())
             .env_remove("RUST_LOG")
             .env_remove("HTTP_PROXY")
             .env_remove("HTTPS_PROXY")
