@@ -259,7 +259,9 @@ async fn closed_dms_hold_the_prompts_and_the_person_is_told_next_time() {
 async fn a_429_is_waited_out_and_the_prompt_arrives_once() {
     let bot = Harness::start().await;
     subscribe(&bot, ALICE).await;
-    bot.fake.fail_next(&dm_path(ALICE), 429, 2);
+    // More 429s than the dispatcher's attempts at a failing request: a rate limit is waited
+    // out, never a reason to drop a prompt that is already recorded as sent.
+    bot.fake.fail_next(&dm_path(ALICE), 429, 8);
     bot.set_clock("2026-12-03T09:00:20Z");
     wait_for_prompt(&bot, ALICE, 1).await;
     let attempts: Vec<u16> = bot
@@ -269,7 +271,7 @@ async fn a_429_is_waited_out_and_the_prompt_arrives_once() {
         .filter(|r| r.path == dm_path(ALICE))
         .map(|r| r.status)
         .collect();
-    assert_eq!(attempts, [429, 429, 200]);
+    assert_eq!(attempts, [429, 429, 429, 429, 429, 429, 429, 429, 200]);
     a_few_ticks().await;
     assert_eq!(prompts_in(&bot.posts_to(&dm_path(ALICE))).len(), 1);
 }

@@ -439,6 +439,11 @@ mod tests {
             Command::History,
             Command::Directories,
             Command::Resume,
+            Command::Daily,
+            Command::DailyStop,
+            Command::DailyResume,
+            Command::DailyPause { days: 7 },
+            Command::DailyPause { days: 365 },
         ];
         clicks.extend(
             commands

@@ -34,42 +34,70 @@ const TICK: Duration = Duration::from_secs(1);
 /// Deliveries under way at once (Discord answers in tens of milliseconds; a few in flight
 /// keep the budget full).
 const MAX_IN_FLIGHT: usize = 32;
-/// Attempts per request on 429 and 5xx before a delivery is given up.
+/// Attempts per request on 5xx and network errors before a delivery is given up. A 429 is
+/// not a failure: it is waited out and retried, for up to [`GIVE_UP_AFTER`] (a claimed prompt
+/// is already recorded as sent, so giving up loses it).
 const ATTEMPTS: u32 = 6;
+/// How long one request may keep being rate limited before the delivery is given up.
+const GIVE_UP_AFTER: Duration = Duration::from_secs(30 * 60);
 /// Discord's "Unknown Channel": a cached DM channel that is gone.
 const UNKNOWN_CHANNEL: i64 = 10003;
 /// How long shutdown waits for deliveries under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
-/// Requests paced evenly at a rate: each `acquire` takes the next free slot.
+/// Requests paced evenly at a rate: each `acquire` takes the next free slot. A 429 means
+/// something else shares the bot's limit: the pace slows by a quarter (down to an eighth of
+/// the budget) and creeps back with each success, so the bot does not keep hitting the limit
+/// (Discord bans an address after 10,000 refused requests in ten minutes).
 pub struct Budget {
+    base: Duration,
+    pace: Mutex<Pace>,
+}
+
+struct Pace {
+    next: Instant,
     interval: Duration,
-    next: Mutex<Instant>,
 }
 
 impl Budget {
     pub fn new(per_second: u32) -> Budget {
+        let base = Duration::from_secs(1) / per_second.max(1);
         Budget {
-            interval: Duration::from_secs(1) / per_second.max(1),
-            next: Mutex::new(Instant::now()),
+            base,
+            pace: Mutex::new(Pace {
+                next: Instant::now(),
+                interval: base,
+            }),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pace> {
+        self.pace.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Wait for this request's slot.
     pub async fn acquire(&self) {
         let at = {
-            let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-            let at = (*next).max(Instant::now());
-            *next = at + self.interval;
+            let mut pace = self.lock();
+            let at = pace.next.max(Instant::now());
+            pace.next = at + pace.interval;
             at
         };
         tokio::time::sleep_until(at).await;
     }
 
-    /// Discord asked to wait: no request before `wait` from now.
+    /// Discord refused a request (429): no request before `wait` from now, and a slower pace.
     pub fn pause(&self, wait: Duration) {
-        let mut next = self.next.lock().unwrap_or_else(|e| e.into_inner());
-        *next = (*next).max(Instant::now() + wait);
+        let mut pace = self.lock();
+        pace.next = pace.next.max(Instant::now() + wait);
+        pace.interval = (pace.interval * 5 / 4).min(self.base * 8);
+    }
+
+    /// A request went through: back towards the budget's own pace.
+    pub fn succeeded(&self) {
+        let mut pace = self.lock();
+        let excess = pace.interval.saturating_sub(self.base);
+        pace.interval -= excess / 32;
     }
 }
 
@@ -121,7 +149,9 @@ impl Rest {
     /// POST `body` to `path` within the budget, retrying 429 (after `retry_after`) and 5xx.
     async fn post(&self, path: &str, body: Vec<u8>) -> Option<Answer> {
         let url = format!("{}{path}", self.base);
-        for attempt in 0..ATTEMPTS {
+        let give_up = Instant::now() + GIVE_UP_AFTER;
+        let mut attempt = 0;
+        while attempt < ATTEMPTS && Instant::now() < give_up {
             self.budget.acquire().await;
             let sent = self
                 .client
@@ -136,6 +166,7 @@ impl Rest {
                 Err(e) => {
                     tracing::warn!(error = %e.without_url(), attempt, "daily prompt request failed");
                     tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
                     continue;
                 }
             };
@@ -163,8 +194,14 @@ impl Rest {
                     );
                     self.budget.pause(wait);
                 }
-                500..=599 => tokio::time::sleep(backoff(attempt)).await,
-                _ => return Some(Answer { status, body }),
+                500..=599 => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                    attempt += 1;
+                }
+                _ => {
+                    self.budget.succeeded();
+                    return Some(Answer { status, body });
+                }
             }
         }
         None
@@ -381,6 +418,22 @@ mod tests {
         budget.pause(Duration::from_secs(5));
         budget.acquire().await;
         assert_eq!(start.elapsed(), Duration::from_secs(6));
+        // After the 429 the pace is a quarter slower (31.25 ms), then eases back.
+        budget.acquire().await;
+        // (31.25 ms after; tokio's timer rounds up to whole milliseconds.)
+        assert_eq!(start.elapsed(), Duration::from_millis(6_032));
+        for _ in 0..500 {
+            budget.succeeded();
+        }
+        assert!(budget.lock().interval < Duration::from_micros(25_010));
+        for _ in 0..100 {
+            budget.pause(Duration::ZERO);
+        }
+        assert_eq!(
+            budget.lock().interval,
+            Duration::from_millis(200),
+            "at most 8x slower"
+        );
     }
 
     #[test]

@@ -149,7 +149,8 @@ impl Harness {
         command
     }
 
-    async fn spawn(&mut self) {
+    /// Start the bot (after [`Harness::unstarted`]) and wait for it to connect.
+    pub async fn spawn(&mut self) {
         let before = self.fake.sessions();
         let registrations = self.registrations();
         self.child = Some(self.command().spawn().expect("start the bot"));
