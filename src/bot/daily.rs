@@ -29,6 +29,11 @@ impl Bot {
         zone: &str,
         time: &str,
     ) -> Vec<Reply> {
+        if self.bundle.prompts.is_empty() {
+            return vec![
+                self.remember(person, Reply::with_options(texts::NO_PROMPTS, vec![menu()])),
+            ];
+        }
         let zone = match (zone.trim(), self.options.default_zone) {
             ("", Some(zone)) => Ok(zone),
             ("", None) => Err(texts::DAILY_NEED_ZONE.to_string()),

@@ -450,3 +450,89 @@ fn a_crisis_reply_can_be_built_from_the_text_alone() {
     assert!(bot.crisis_reply("this exam is killing me", None).is_none());
     assert!(!bot.remembers(&alice()), "no conversation state touched");
 }
+
+// --- daily prompts ------------------------------------------------------------------------
+
+#[test]
+fn subscribing_stores_only_the_subscription_and_says_so() {
+    let bot = bot();
+    let reply = text_of(&say(&bot, "daily start 08:30 Europe/London"));
+    assert!(reply.contains("Subscribing is your agreement"), "{reply}");
+    let store = bot.store();
+    assert!(store.subscription(&alice()).unwrap().is_some());
+    assert!(!store.has_consent(&alice()).unwrap(), "saving stays off");
+    assert_eq!(store.session(&alice()).unwrap(), None);
+    // Turning saving on and off again leaves the subscription alone; forget erases it.
+    say(&bot, "consent");
+    bot.handle(Event::action(
+        &alice(),
+        Action::Command(Command::ConsentGive),
+    ));
+    bot.handle(Event::action(
+        &alice(),
+        Action::Command(Command::ConsentWithdraw),
+    ));
+    assert!(store.subscription(&alice()).unwrap().is_some());
+    bot.handle(Event::action(
+        &alice(),
+        Action::Command(Command::ForgetConfirmed),
+    ));
+    assert!(!store.holds_anything_of(&alice()).unwrap());
+}
+
+#[test]
+fn a_zone_is_needed_where_the_transport_knows_none() {
+    let bot = bot();
+    let reply = text_of(&say(&bot, "daily start 08:30"));
+    assert!(reply.contains("I need your time zone"), "{reply}");
+    assert_eq!(bot.store().subscription(&alice()).unwrap(), None);
+}
+
+#[test]
+fn an_empty_pool_refuses_to_subscribe() {
+    let mut content = bundle();
+    content.prompts = crate::prompts::PromptPool::default();
+    let bot = Bot::new(content, Store::temporary().unwrap(), BotOptions::default());
+    let reply = text_of(&say(&bot, "daily start 08:30 UTC"));
+    assert!(reply.contains("no daily prompts available"), "{reply}");
+    assert_eq!(bot.store().subscription(&alice()).unwrap(), None);
+}
+
+#[test]
+fn closed_dms_are_explained_once_before_anything_else() {
+    let bot = bot();
+    say(&bot, "daily start 08:30 UTC");
+    bot.daily_dms_closed(&alice());
+    let replies = say(&bot, "help");
+    let first = text_of(&replies[..1]);
+    assert!(first.contains("couldn't message you directly"), "{first}");
+    let again = text_of(&say(&bot, "help"));
+    assert!(!again.contains("couldn't message you directly"));
+    let status = text_of(&say(&bot, "daily"));
+    assert!(status.contains("on hold"), "{status}");
+    // A risk message still gets the crisis card, and the notice is not what comes first.
+    bot.daily_dms_closed(&alice());
+    let crisis = say(&bot, "i want to kill myself");
+    assert!(matches!(crisis[0], Reply::Crisis(_)), "{crisis:?}");
+}
+
+#[test]
+fn a_claimed_prompt_has_its_three_buttons_and_stop_cancels_it() {
+    let clock = Arc::new(AtomicI64::new(0));
+    let now = clock.clone();
+    let bot = Bot::new(bundle(), Store::temporary().unwrap(), BotOptions::default()).with_clock(
+        move || {
+            Utc.timestamp_opt(1_796_256_000 + now.load(Ordering::Relaxed), 0)
+                .unwrap()
+        },
+    ); // 2026-12-03T00:00:00Z
+    say(&bot, "daily start 09:00 UTC");
+    clock.store(9 * 3600 + 30, Ordering::Relaxed);
+    let tick = bot.claim_due(100).unwrap();
+    assert_eq!(tick.claims.len(), 1);
+    let prompt = bot.daily_prompt(&tick.claims[0]).expect("a prompt");
+    let labels: Vec<&str> = prompt.options().iter().map(|o| o.label.as_str()).collect();
+    assert_eq!(labels, ["Talk about it", "Pause a week", "Stop these"]);
+    bot.handle(Event::action(&alice(), Action::Command(Command::DailyStop)));
+    assert_eq!(bot.daily_prompt(&tick.claims[0]), None);
+}
