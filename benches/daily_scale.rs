@@ -81,6 +81,7 @@ fn main() {
     // the rest claimed late), untimed; then one tick per minute, 30 s into it, 06:00-10:00.
     let caught_up = store
         .claim_due(
+            "discord:",
             start + chrono::Duration::minutes(359) + chrono::Duration::seconds(30),
             DEFAULT_GRACE,
             usize::MAX,
@@ -96,7 +97,9 @@ fn main() {
     for minute in 360..600 {
         let now = start + chrono::Duration::minutes(minute) + chrono::Duration::seconds(30);
         let began = Instant::now();
-        let tick = store.claim_due(now, DEFAULT_GRACE, 10_000).expect("tick");
+        let tick = store
+            .claim_due("discord:", now, DEFAULT_GRACE, 10_000)
+            .expect("tick");
         ticks.push(began.elapsed());
         claimed += tick.claims.len();
     }
@@ -116,7 +119,7 @@ fn main() {
     for _ in 0..10_000 {
         let began = Instant::now();
         let tick = store
-            .claim_due(idle_now, DEFAULT_GRACE, 10_000)
+            .claim_due("discord:", idle_now, DEFAULT_GRACE, 10_000)
             .expect("tick");
         idle.push(began.elapsed());
         assert!(tick.claims.is_empty());

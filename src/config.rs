@@ -222,11 +222,11 @@ impl Config {
                 ),
             ));
         }
-        if config.daily.grace_minutes > 24 * 60 {
+        if !(1..=24 * 60).contains(&config.daily.grace_minutes) {
             return Err(invalid(
                 key_at("daily", "grace_minutes"),
                 format!(
-                    "daily.grace_minutes: {} is more than a day; a prompt later than that would arrive on the next day's",
+                    "daily.grace_minutes: {} must be 1 to 1440: prompts are checked every second, so 0 would skip nearly all of them, and more than a day would land on the next day's",
                     config.daily.grace_minutes
                 ),
             ));

@@ -318,3 +318,34 @@ async fn a_bad_zone_or_time_is_explained_and_nothing_is_stored() {
     let alice = UserId::new(format!("discord:{ALICE}")).expect("id");
     assert_eq!(store.subscription(&alice).expect("read"), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discord_outage_delays_the_prompt_instead_of_losing_it() {
+    let bot = Harness::start().await;
+    subscribe(&bot, ALICE).await;
+    // Every attempt fails (500) until the dispatcher gives up and gives the prompt back.
+    bot.fake.fail_next(&dm_path(ALICE), 500, 6);
+    bot.set_clock("2026-12-03T09:00:20Z");
+    bot.fake
+        .wait_until("six failed attempts", |fake| {
+            fake.requests()
+                .iter()
+                .filter(|r| r.path == dm_path(ALICE) && r.status == 500)
+                .count()
+                >= 6
+        })
+        .await;
+    // The dispatcher logs the outcome after giving the prompt back (for a minute later, by
+    // its clock): wait for that before moving the clock on.
+    bot.fake
+        .wait_until("the prompt to be given back", |_| {
+            bot.log().contains("outcome=Failed")
+        })
+        .await;
+    assert!(prompts_in(&bot.posts_to(&dm_path(ALICE))).is_empty());
+    // A couple of minutes later Discord is back: the same prompt goes out, once.
+    bot.set_clock("2026-12-03T09:02:00Z");
+    wait_for_prompt(&bot, ALICE, 1).await;
+    a_few_ticks().await;
+    assert_eq!(prompts_in(&bot.posts_to(&dm_path(ALICE))).len(), 1);
+}

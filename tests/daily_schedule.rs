@@ -31,7 +31,9 @@ fn run(
     let mut sent = Vec::new();
     let mut now = from;
     while now <= to {
-        let tick = store.claim_due(now, DEFAULT_GRACE, 10_000).expect("tick");
+        let tick = store
+            .claim_due("discord:", now, DEFAULT_GRACE, 10_000)
+            .expect("tick");
         for claim in tick.claims {
             assert!(store.still_wanted(&claim).expect("check"));
             sent.push((claim.user, claim.due, now));
@@ -253,7 +255,12 @@ fn five_hours_down_skips_old_prompts_and_sends_recent_ones_late() {
     assert!(before.is_empty());
     // Down from 06:00 to 11:00: the first tick after is at 11:00.
     let tick = store
-        .claim_due(utc("2026-12-03T11:00:00Z"), DEFAULT_GRACE, 10_000)
+        .claim_due(
+            "discord:",
+            utc("2026-12-03T11:00:00Z"),
+            DEFAULT_GRACE,
+            10_000,
+        )
         .expect("tick");
     assert_eq!(tick.skipped, 1);
     assert_eq!(tick.claims.len(), 1);
@@ -275,7 +282,12 @@ fn stopping_between_queueing_and_sending_cancels_the_send() {
     subscribe(&store, &a, "Etc/UTC", "09:00", utc("2026-12-03T00:00:00Z"));
     subscribe(&store, &b, "Etc/UTC", "09:00", utc("2026-12-03T00:00:00Z"));
     let tick = store
-        .claim_due(utc("2026-12-03T09:00:00Z"), DEFAULT_GRACE, 10_000)
+        .claim_due(
+            "discord:",
+            utc("2026-12-03T09:00:00Z"),
+            DEFAULT_GRACE,
+            10_000,
+        )
         .expect("tick");
     assert_eq!(tick.claims.len(), 2);
     // Queued; now one stops and the other pauses before the dispatcher gets to them.
@@ -401,4 +413,131 @@ fn export_and_erase_cover_the_subscription() {
     // Non-subscribers' DM channels are never kept.
     store.save_dm_channel(&user(2), 556).expect("dm");
     assert_eq!(store.dm_channel(&user(2)).expect("dm"), None);
+}
+
+#[test]
+fn two_days_down_skips_the_old_prompt_and_sends_todays_late() {
+    let store = Store::temporary().expect("store");
+    subscribe(
+        &store,
+        &user(1),
+        "Europe/London",
+        "09:00",
+        utc("2026-11-30T08:00:00Z"),
+    );
+    // Down from Mon 08:00 to Wed 10:00: the first tick skips Monday's and finds Wednesday's.
+    let sent = run(
+        &store,
+        utc("2026-12-02T10:00:00Z"),
+        utc("2026-12-03T10:00:00Z"),
+    );
+    assert_eq!(
+        local(&sent, "Europe/London"),
+        ["2026-12-02 10:01 GMT", "2026-12-03 09:00 GMT"]
+    );
+}
+
+#[test]
+fn a_failed_delivery_is_given_back_and_sent_once_later() {
+    let store = Store::temporary().expect("store");
+    let who = user(1);
+    subscribe(
+        &store,
+        &who,
+        "Etc/UTC",
+        "09:00",
+        utc("2026-12-03T00:00:00Z"),
+    );
+    let tick = store
+        .claim_due("discord:", utc("2026-12-03T09:00:00Z"), DEFAULT_GRACE, 10)
+        .expect("tick");
+    let claim = tick.claims[0].clone();
+    // Discord is down: give it back for 09:05.
+    store
+        .give_back(&claim, utc("2026-12-03T09:05:00Z"), DEFAULT_GRACE)
+        .expect("give back");
+    let sent = run(
+        &store,
+        utc("2026-12-03T09:01:00Z"),
+        utc("2026-12-04T10:00:00Z"),
+    );
+    let times: Vec<String> = sent
+        .iter()
+        .map(|(_, due, at)| format!("{due} {at}"))
+        .collect();
+    assert_eq!(
+        times,
+        [
+            "2026-12-03 09:00:00 UTC 2026-12-03 09:05:00 UTC",
+            "2026-12-04 09:00:00 UTC 2026-12-04 09:00:00 UTC",
+        ]
+    );
+    let sub = store.subscription(&who).expect("read").expect("sub");
+    assert_eq!(sub.delivered, 2, "the retry was the same prompt");
+}
+
+#[test]
+fn each_transport_claims_only_its_own_people() {
+    let store = Store::temporary().expect("store");
+    let terminal = UserId::new("terminal:local").expect("id");
+    subscribe(
+        &store,
+        &user(1),
+        "Etc/UTC",
+        "09:00",
+        utc("2026-12-03T00:00:00Z"),
+    );
+    subscribe(
+        &store,
+        &terminal,
+        "Etc/UTC",
+        "09:00",
+        utc("2026-12-03T00:00:00Z"),
+    );
+    let now = utc("2026-12-03T09:00:00Z");
+    let discord = store
+        .claim_due("discord:", now, DEFAULT_GRACE, 10)
+        .expect("tick");
+    assert_eq!(discord.claims.len(), 1);
+    assert_eq!(discord.claims[0].user, user(1));
+    let mine = store
+        .claim_due_for(&terminal, now, DEFAULT_GRACE)
+        .expect("tick");
+    assert_eq!(mine.claims.len(), 1);
+}
+
+#[test]
+fn an_unreadable_subscription_is_set_aside_and_stop_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("dir");
+    let who = user(1);
+    {
+        let store = Store::open(dir.path()).expect("open");
+        subscribe(
+            &store,
+            &who,
+            "Etc/UTC",
+            "09:00",
+            utc("2026-12-03T00:00:00Z"),
+        );
+        store.save_dm_channel(&who, 77).expect("dm");
+        store.flush().expect("flush");
+    }
+    {
+        // Corrupt the record behind the store's back.
+        let db = sled::open(dir.path()).expect("sled");
+        db.open_tree("daily")
+            .expect("tree")
+            .insert(who.as_str(), &b"{not json"[..])
+            .expect("insert");
+        db.flush().expect("flush");
+    }
+    let store = Store::open(dir.path()).expect("reopen");
+    // A tick drops the unreadable record's key without a panic or a send.
+    let tick = store
+        .claim_due("discord:", utc("2026-12-03T09:00:00Z"), DEFAULT_GRACE, 10)
+        .expect("tick");
+    assert!(tick.claims.is_empty());
+    assert!(store.export(&who).expect("export")["unreadable_records"][0].is_string());
+    store.unsubscribe(&who).expect("stop");
+    assert!(!store.holds_anything_of(&who).expect("check"));
 }

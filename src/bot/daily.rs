@@ -95,16 +95,32 @@ impl Bot {
         command: Command,
     ) -> Vec<Reply> {
         let now = self.now();
+        if command == Command::DailyStop {
+            // Whatever is stored (even an unreadable record) goes.
+            return match self.store.unsubscribe(user) {
+                Ok(had) => {
+                    tracing::info!("daily prompts: stopped");
+                    let text = if had {
+                        texts::DAILY_STOPPED.to_string()
+                    } else {
+                        format!(
+                            "{}\n\n{}",
+                            texts::DAILY_STOPPED_ALREADY,
+                            texts::DAILY_START_HOW
+                        )
+                    };
+                    vec![self.remember(person, Reply::with_options(text, vec![menu()]))]
+                }
+                Err(e) => vec![self.storage_failed(&e)],
+            };
+        }
         let current = match self.store.subscription(user) {
             Ok(current) => current,
             Err(StoreError::Corrupt { .. }) => None,
             Err(e) => return vec![self.storage_failed(&e)],
         };
         let Some(current) = current else {
-            let text = match command {
-                Command::DailyStop => texts::DAILY_STOPPED_ALREADY,
-                _ => texts::DAILY_OFF,
-            };
+            let text = texts::DAILY_OFF;
             let mut options = Vec::new();
             if let Some(zone) = self.options.default_zone {
                 // Where the zone is known (the terminal), one choice starts them.
@@ -123,18 +139,6 @@ impl Bot {
             )];
         };
         let changed = match command {
-            Command::DailyStop => {
-                return match self.store.unsubscribe(user) {
-                    Ok(_) => {
-                        tracing::info!("daily prompts: stopped");
-                        vec![self.remember(
-                            person,
-                            Reply::with_options(texts::DAILY_STOPPED, vec![menu()]),
-                        )]
-                    }
-                    Err(e) => vec![self.storage_failed(&e)],
-                };
-            }
             Command::DailyPause { days } => {
                 let days = u32::from(days).clamp(1, MAX_PAUSE_DAYS);
                 self.store
@@ -174,11 +178,23 @@ impl Bot {
         )]
     }
 
-    /// Claim everyone's prompts due now (at most `limit`), recorded as sent before this
-    /// returns. The Discord dispatcher calls it every second.
-    pub fn claim_due(&self, limit: usize) -> Result<Tick, StoreError> {
+    /// Claim the prompts due now of everyone whose id starts with `transport` (at most
+    /// `limit`), recorded as sent before this returns. The Discord dispatcher calls it every
+    /// second with `discord:`.
+    pub fn claim_due(&self, transport: &str, limit: usize) -> Result<Tick, StoreError> {
         self.store
-            .claim_due(self.now(), self.options.daily_grace, limit)
+            .claim_due(transport, self.now(), self.options.daily_grace, limit)
+    }
+
+    /// A claimed prompt could not be delivered: claim it again in a minute, while in time.
+    pub fn daily_give_back(&self, claim: &Claim) {
+        let retry_at = self.now() + chrono::Duration::minutes(1);
+        if let Err(e) = self
+            .store
+            .give_back(claim, retry_at, self.options.daily_grace)
+        {
+            tracing::warn!(error = %e, "cannot give a daily prompt back for a retry");
+        }
     }
 
     /// The message for a claimed prompt, or `None` if it should no longer go out (stopped or
@@ -210,8 +226,14 @@ impl Bot {
     }
 
     /// For a transport that shows prompts only while the person is there (the terminal):
-    /// claim this person's prompt if it is due, and return it.
+    /// claim this person's prompt if it is due, and return it. Not in the middle of a
+    /// dialogue, where its choices would take over the numbers the person is answering with:
+    /// it waits until the dialogue ends or they are back at the menu (within the grace
+    /// period, as after downtime).
     pub fn due_prompts_for(&self, user: &UserId) -> Vec<Reply> {
+        if self.mid_dialogue(user) {
+            return Vec::new();
+        }
         let tick = match self
             .store
             .claim_due_for(user, self.now(), self.options.daily_grace)
@@ -233,6 +255,17 @@ impl Bot {
             person.offers = last.options().to_vec();
         }
         replies
+    }
+
+    fn mid_dialogue(&self, user: &UserId) -> bool {
+        let slot = self.slot(user, self.now());
+        let person = slot.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(session) = &person.session else {
+            return false;
+        };
+        session.dialogue != crate::content::MENU_DIALOGUE
+            && crate::engine::current(&self.bundle.library, session)
+                .is_ok_and(|turn| !turn.prompt.finished)
     }
 
     /// A prompt could not be delivered because the person's DMs are closed.

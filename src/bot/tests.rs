@@ -528,7 +528,7 @@ fn a_claimed_prompt_has_its_three_buttons_and_stop_cancels_it() {
     ); // 2026-12-03T00:00:00Z
     say(&bot, "daily start 09:00 UTC");
     clock.store(9 * 3600 + 30, Ordering::Relaxed);
-    let tick = bot.claim_due(100).unwrap();
+    let tick = bot.claim_due("test:", 100).unwrap();
     assert_eq!(tick.claims.len(), 1);
     let prompt = bot.daily_prompt(&tick.claims[0]).expect("a prompt");
     let labels: Vec<&str> = prompt.options().iter().map(|o| o.label.as_str()).collect();

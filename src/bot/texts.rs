@@ -30,7 +30,7 @@ pub const CONSENT_ALREADY_ON: &str =
 
 pub const CONSENT_OFF: &str = "Saving is off, and everything I had saved for you is deleted. This conversation still works; it just isn't kept. (Daily prompts, if you have them, are a separate choice: `/daily stop` ends them.)";
 
-pub const FORGET_ASK: &str = "This erases everything I have stored about you: your consent, progress, settings and saved answers. It can't be undone. Erase it all?";
+pub const FORGET_ASK: &str = "This erases everything I have stored about you: your consent, progress, settings and saved answers, and your daily prompts (they stop). It can't be undone. Erase it all?";
 
 pub const FORGET_DONE: &str =
     "Done. Everything I stored about you has been erased, and saving is off.";
@@ -73,14 +73,14 @@ pub fn privacy(saving_on: bool) -> String {
          I only read messages sent to me. I never log what you write. \
          When something you write suggests you may be in danger, I show people you can contact; I count that it happened, never what was said.\n\n\
          With saving on, I store: that you agreed and when, where you are in a conversation, your settings, answers an exercise asked to save, and your check-in results. \
-         If you subscribe to daily prompts, I store your time, time zone and how many prompts you've had, until you stop them. \
+         If you subscribe to daily prompts, I store your time, time zone, how many prompts you've had, whether they're paused, and our DM channel, until you stop them. \
          Type `export` to see all of it and `forget` to erase all of it."
     )
 }
 
 // --- daily prompts --------------------------------------------------------------------------
 
-pub const DAILY_WHAT_IS_KEPT: &str = "To send these I keep your time, your time zone and how many prompts you've had, nothing you write. Subscribing is your agreement to that. `/daily stop` ends the prompts and deletes it; `/daily pause` takes a break.";
+pub const DAILY_WHAT_IS_KEPT: &str = "To send these I keep your time and time zone, how many prompts you've had (and a number that shuffles them for you), whether they're paused, and on Discord our DM channel. Nothing you write. Subscribing is your agreement to that. `/daily stop` ends the prompts and deletes it all; `/daily pause` takes a break.";
 
 pub const DAILY_START_HOW: &str = "To start: `/daily start` with a time such as 08:30 and your time zone (such as Europe/London), or a window such as 09:00-12:00 for a surprise time each day.";
 

@@ -46,7 +46,8 @@ pub fn parse_clock(text: &str) -> Result<NaiveTime, TimeError> {
     let text = text.trim();
     let bad = || TimeError::BadTime(text.chars().take(16).collect());
     let (h, m) = text.split_once(':').ok_or_else(bad)?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+    let digits = |part: &str| part.bytes().all(|b| b.is_ascii_digit());
+    if h.is_empty() || h.len() > 2 || m.len() != 2 || !digits(h) || !digits(m) {
         return Err(bad());
     }
     let hour: u32 = h.parse().map_err(|_| bad())?;
@@ -135,9 +136,16 @@ impl DailyTime {
 /// The instant the wall-clock `time` on `date` means in `zone`. In a gap, the time is moved
 /// forward by the gap (02:30 -> 03:30 on a one-hour jump); in an overlap, the earlier instant.
 pub fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    local_instants(zone, date, time).0
+}
+
+/// The earliest and latest instants the wall-clock `time` on `date` means in `zone`: the same
+/// one except in an autumn overlap, where the time happens twice.
+fn local_instants(zone: Tz, date: NaiveDate, time: NaiveTime) -> (DateTime<Utc>, DateTime<Utc>) {
     let local = date.and_time(time);
-    if let Some(instant) = zone.from_local_datetime(&local).earliest() {
-        return instant.with_timezone(&Utc);
+    let found = zone.from_local_datetime(&local);
+    if let (Some(first), Some(last)) = (found.earliest(), found.latest()) {
+        return (first.with_timezone(&Utc), last.with_timezone(&Utc));
     }
     // In a gap: read the time with the offset in force just before the jump. Gaps are at most
     // a few hours and never follow another transition within a day.
@@ -147,14 +155,15 @@ pub fn local_instant(zone: Tz, date: NaiveDate, time: NaiveTime) -> DateTime<Utc
                 .earliest()
         })
         .next();
-    match before {
+    let instant = match before {
         Some(before) => {
             let offset = before.naive_local() - before.naive_utc();
             (local - offset).and_utc()
         }
         // No zone has a gap of a whole day; read it as UTC rather than fail.
         None => local.and_utc(),
-    }
+    };
+    (instant, instant)
 }
 
 /// When a prompt is due, and the local date it is the prompt of (a time moved past a gap at
@@ -175,16 +184,40 @@ pub fn next_due(
     after: DateTime<Utc>,
     served: Option<NaiveDate>,
 ) -> Due {
-    // From the day before (a moved gap time can land on the next local date) onwards.
-    let mut date = after.with_timezone(&zone).date_naive() - Duration::days(1);
+    // From the day before (a moved gap time can land on the next local date), or the day
+    // after the one served, whichever is later.
+    let mut date = after
+        .with_timezone(&zone)
+        .date_naive()
+        .pred_opt()
+        .unwrap_or(NaiveDate::MIN);
+    if let Some(served) = served {
+        match served.succ_opt() {
+            Some(next) => date = date.max(next),
+            None => return never(served),
+        }
+    }
     loop {
-        if served.is_none_or(|served| date > served) {
-            let at = local_instant(zone, date, time.on(date, seed));
-            if at >= after {
+        let (first, last) = local_instants(zone, date, time.on(date, seed));
+        // In an overlap, the second occurrence still counts when the first has passed
+        // (subscribing between the two 01:30s of an autumn night).
+        for at in [first, last] {
+            if at >= after && served.is_none_or(|served| date > served) {
                 return Due { at, date };
             }
         }
-        date += Duration::days(1);
+        match date.succ_opt() {
+            Some(next) => date = next,
+            None => return never(date),
+        }
+    }
+}
+
+/// At the end of the calendar (a corrupt record): nothing is ever due.
+fn never(date: NaiveDate) -> Due {
+    Due {
+        at: DateTime::<Utc>::MAX_UTC,
+        date,
     }
 }
 
@@ -268,6 +301,28 @@ mod tests {
         // Once sent, the second 01:30 finds the day served: next is the 2nd, in EST.
         let next = next_due(ny, &at("01:30"), 0, due, Some(date(2026, 11, 1)));
         assert_eq!(next.at, utc("2026-11-02T06:30:00Z"));
+    }
+
+    #[test]
+    fn subscribing_between_the_two_0130s_gets_the_second() {
+        let ny = chrono_tz::America::New_York;
+        let between = utc("2026-11-01T06:00:00Z"); // 01:00 EST, after the first 01:30 (EDT)
+        let due = next_due(ny, &at("01:30"), 0, between, None);
+        assert_eq!(due.at, utc("2026-11-01T06:30:00Z"));
+        assert_eq!(due.date, date(2026, 11, 1));
+    }
+
+    #[test]
+    fn an_absurd_served_date_does_not_hang_or_panic() {
+        let far = NaiveDate::MAX;
+        let due = next_due(
+            chrono_tz::UTC,
+            &at("09:00"),
+            0,
+            utc("2026-12-03T00:00:00Z"),
+            Some(far),
+        );
+        assert!(due.at > utc("9999-01-01T00:00:00Z"));
     }
 
     #[test]

@@ -39,6 +39,16 @@ pub struct Subscription {
     #[serde(default)]
     pub notice: Option<Notice>,
     pub since: DateTime<Utc>,
+    /// A claimed prompt whose delivery failed (Discord down), to claim again at `next_due`.
+    #[serde(default)]
+    pub retry: Option<Retry>,
+}
+
+/// A prompt to send again: its position and the instant it was first due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retry {
+    pub index: u64,
+    pub due: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +96,7 @@ impl Subscription {
             served: None,
             notice: None,
             since: now,
+            retry: None,
         };
         sub.set_next(sub.next_after(now));
         sub
@@ -98,7 +109,7 @@ impl Subscription {
     }
 
     /// A new time or zone. Place in the pool and the day already served are kept, so changing
-    /// the zone never brings a second prompt on the same day.
+    /// the zone never brings a second prompt on the same day; a pause stays in force.
     pub fn change(mut self, zone: Tz, time: DailyTime, now: DateTime<Utc>) -> Subscription {
         self.zone = zone.name().to_string();
         self.time = time;
@@ -106,7 +117,14 @@ impl Subscription {
         // never brings a second prompt within the same local day.
         let there = self.last_sent.map(|at| local_date(zone, at));
         self.served = self.served.max(there);
-        self.resume(now)
+        match self.state {
+            State::Paused { until } if until > now => {
+                self.retry = None;
+                self.set_next(self.next_after(until));
+                self
+            }
+            _ => self.resume(now),
+        }
     }
 
     /// Skip the next `days` prompts (today's among them if it is still to come): "pause a
@@ -117,6 +135,7 @@ impl Subscription {
         let resume_on = first_skipped + Duration::days(days);
         let until = local_instant(self.tz(), resume_on, NaiveTime::MIN);
         self.state = State::Paused { until };
+        self.retry = None;
         self.set_next(self.next_after(until));
         self
     }
@@ -124,6 +143,10 @@ impl Subscription {
     /// The same plan with its next instant computed afresh (after a time-zone database
     /// update); state and notices are kept.
     pub fn reschedule(mut self, now: DateTime<Utc>) -> Subscription {
+        if self.retry.is_some() {
+            // The retry's instant is not a schedule: leave it for the next claim.
+            return self;
+        }
         let after = match self.state {
             State::Paused { until } if until > now => until,
             State::Held => return self,
@@ -137,6 +160,7 @@ impl Subscription {
     pub fn resume(mut self, now: DateTime<Utc>) -> Subscription {
         self.state = State::Active;
         self.notice = None;
+        self.retry = None;
         self.set_next(self.next_after(now));
         self
     }
@@ -146,7 +170,26 @@ impl Subscription {
         self.state = State::Held;
         self.next_due = None;
         self.next_date = None;
+        self.retry = None;
         self.notice = Some(Notice::DmsClosed);
+        self
+    }
+
+    /// The claimed prompt `due` could not be delivered (Discord failing): claim it again at
+    /// `retry_at`, if the person still wants it and it would still be inside `grace` then.
+    pub fn give_back(
+        mut self,
+        due: DateTime<Utc>,
+        index: u64,
+        retry_at: DateTime<Utc>,
+        grace: Duration,
+    ) -> Subscription {
+        if !self.still_wants(due) || retry_at - due > grace {
+            return self;
+        }
+        self.retry = Some(Retry { index, due });
+        // The regular next prompt is computed again once the retry has gone.
+        self.next_due = Some(retry_at);
         self
     }
 
@@ -172,6 +215,19 @@ impl Subscription {
             self.next_date = None;
             return (self, None);
         }
+        if let Some(retry) = self.retry.take() {
+            // A delivery that failed earlier: the same prompt, if still in time.
+            let fired = if now - retry.due <= grace {
+                Fired::Send {
+                    index: retry.index,
+                    due: retry.due,
+                }
+            } else {
+                Fired::Skipped { due: retry.due }
+            };
+            self.set_next(self.next_after(now));
+            return (self, Some(fired));
+        }
         self.state = State::Active;
         let fired = if now - due <= grace {
             let index = self.delivered;
@@ -184,7 +240,14 @@ impl Subscription {
         // A skipped day counts as served too: its prompt is not sent later.
         let date = self.next_date.unwrap_or_else(|| local_date(self.tz(), due));
         self.served = self.served.max(Some(date));
-        self.set_next(self.next_after(now));
+        // Looking back by the grace period finds a later day's prompt that is itself only a
+        // little late (after days of downtime, today's): the next tick sends it.
+        let after = if matches!(fired, Fired::Skipped { .. }) {
+            now - grace
+        } else {
+            now
+        };
+        self.set_next(self.next_after(after));
         (self, Some(fired))
     }
 
@@ -300,6 +363,63 @@ mod tests {
         assert_eq!(moved.next_due, Some(utc("2026-12-04T11:00:00Z"))); // 20:00 JST on the 4th
         assert_eq!(moved.zone, "Asia/Tokyo");
         assert_eq!(moved.delivered, 1);
+    }
+
+    #[test]
+    fn after_days_of_downtime_todays_prompt_still_goes_if_within_grace() {
+        // Down from Mon 08:00 to Wed 10:00: Monday's is skipped, Tuesday's never came due,
+        // Wednesday's 09:00 is one hour late and goes out.
+        let sub = london_at("09:00", "2026-11-30T08:00:00Z");
+        let (sub, fired) = sub.on_due(utc("2026-12-02T10:00:00Z"), GRACE);
+        assert!(matches!(fired, Some(Fired::Skipped { .. })), "{fired:?}");
+        assert_eq!(sub.next_due, Some(utc("2026-12-02T09:00:00Z")));
+        let (sub, fired) = sub.on_due(utc("2026-12-02T10:00:01Z"), GRACE);
+        assert_eq!(
+            fired,
+            Some(Fired::Send {
+                index: 0,
+                due: utc("2026-12-02T09:00:00Z")
+            })
+        );
+        assert_eq!(sub.next_due, Some(utc("2026-12-03T09:00:00Z")));
+    }
+
+    #[test]
+    fn a_failed_delivery_is_claimed_again_and_still_sent_once() {
+        let sub = london_at("09:00", "2026-12-03T08:00:00Z");
+        let (sub, fired) = sub.on_due(utc("2026-12-03T09:00:00Z"), GRACE);
+        let Some(Fired::Send { index, due }) = fired else {
+            panic!("{fired:?}")
+        };
+        let retry_at = utc("2026-12-03T09:01:00Z");
+        let sub = sub.give_back(due, index, retry_at, GRACE);
+        assert_eq!(sub.next_due, Some(retry_at));
+        let (sub, fired) = sub.on_due(retry_at, GRACE);
+        assert_eq!(fired, Some(Fired::Send { index, due }));
+        assert!(sub.still_wants(due));
+        assert_eq!(sub.delivered, 1, "the same prompt, not a second one");
+        assert_eq!(sub.next_due, Some(utc("2026-12-04T09:00:00Z")));
+        // Too late to retry: not given back. Stopped or paused since: not given back.
+        let late = sub
+            .clone()
+            .give_back(due, index, utc("2026-12-03T12:30:00Z"), GRACE);
+        assert_eq!(late.retry, None);
+        let paused = sub
+            .pause(1, retry_at)
+            .give_back(due, index, retry_at, GRACE);
+        assert_eq!(paused.retry, None);
+    }
+
+    #[test]
+    fn changing_the_time_keeps_a_pause() {
+        let sub = london_at("09:00", "2026-12-03T08:00:00Z").pause(7, utc("2026-12-03T08:00:00Z"));
+        let changed = sub.change(
+            chrono_tz::Europe::London,
+            "20:00".parse().unwrap(),
+            utc("2026-12-03T08:30:00Z"),
+        );
+        assert!(matches!(changed.state, State::Paused { .. }));
+        assert_eq!(changed.next_due, Some(utc("2026-12-10T20:00:00Z")));
     }
 
     #[test]

@@ -287,7 +287,8 @@ async fn autocomplete_time(_ctx: PoiseContext<'_>, partial: &str) -> CreateAutoc
         ("20:00", "20:00"),
     ] {
         let typed = typed.to_lowercase();
-        if value.starts_with(&typed) || name.to_lowercase().contains(&typed) {
+        let already = choices.len() == 1 && typed == value;
+        if !already && (value.starts_with(&typed) || name.to_lowercase().contains(&typed)) {
             choices.push(AutocompleteChoice::new(name, value));
         }
     }

@@ -42,6 +42,10 @@ const ATTEMPTS: u32 = 6;
 const GIVE_UP_AFTER: Duration = Duration::from_secs(30 * 60);
 /// Discord's "Unknown Channel": a cached DM channel that is gone.
 const UNKNOWN_CHANNEL: i64 = 10003;
+/// The id prefix of the people this dispatcher delivers to.
+const TRANSPORT: &str = "discord:";
+/// Consecutive failed deliveries after which the dispatcher claims one prompt per tick.
+const FAILURES_BEFORE_PROBING: usize = 3;
 /// How long shutdown waits for deliveries under way.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -57,6 +61,8 @@ pub struct Budget {
 struct Pace {
     next: Instant,
     interval: Duration,
+    /// No request leaves before this, even one whose slot was given out earlier.
+    paused_until: Instant,
 }
 
 impl Budget {
@@ -67,6 +73,7 @@ impl Budget {
             pace: Mutex::new(Pace {
                 next: Instant::now(),
                 interval: base,
+                paused_until: Instant::now(),
             }),
         }
     }
@@ -75,7 +82,7 @@ impl Budget {
         self.pace.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Wait for this request's slot.
+    /// Wait for this request's slot, and past any pause that began meanwhile.
     pub async fn acquire(&self) {
         let at = {
             let mut pace = self.lock();
@@ -84,12 +91,21 @@ impl Budget {
             at
         };
         tokio::time::sleep_until(at).await;
+        loop {
+            let paused_until = self.lock().paused_until;
+            if paused_until <= Instant::now() {
+                return;
+            }
+            tokio::time::sleep_until(paused_until).await;
+        }
     }
 
     /// Discord refused a request (429): no request before `wait` from now, and a slower pace.
     pub fn pause(&self, wait: Duration) {
         let mut pace = self.lock();
-        pace.next = pace.next.max(Instant::now() + wait);
+        let until = Instant::now() + wait;
+        pace.next = pace.next.max(until);
+        pace.paused_until = pace.paused_until.max(until);
         pace.interval = (pace.interval * 5 / 4).min(self.base * 8);
     }
 
@@ -109,6 +125,15 @@ pub struct Rest {
     budget: Budget,
     /// 429s received (counts only; for logs and the benchmark).
     pub rate_limited: AtomicU64,
+}
+
+/// Why a request was not answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unsent {
+    /// The subscription changed while the request waited (stopped, paused, held).
+    Unwanted,
+    /// Retries ran out (5xx, network) or the rate limit lasted too long.
+    GaveUp,
 }
 
 /// What Discord said to a request, after retries.
@@ -147,12 +172,22 @@ impl Rest {
     }
 
     /// POST `body` to `path` within the budget, retrying 429 (after `retry_after`) and 5xx.
-    async fn post(&self, path: &str, body: Vec<u8>) -> Option<Answer> {
+    /// `wanted` is asked right before every attempt (after any wait for the budget): when it
+    /// says no, nothing is sent and the answer is `Err(Unwanted)`.
+    async fn post(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        wanted: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Answer, Unsent> {
         let url = format!("{}{path}", self.base);
         let give_up = Instant::now() + GIVE_UP_AFTER;
         let mut attempt = 0;
         while attempt < ATTEMPTS && Instant::now() < give_up {
             self.budget.acquire().await;
+            if !wanted() {
+                return Err(Unsent::Unwanted);
+            }
             let sent = self
                 .client
                 .post(&url)
@@ -165,8 +200,10 @@ impl Rest {
                 Ok(response) => response,
                 Err(e) => {
                     tracing::warn!(error = %e.without_url(), attempt, "daily prompt request failed");
-                    tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
+                    if attempt < ATTEMPTS {
+                        tokio::time::sleep(backoff(attempt - 1)).await;
+                    }
                     continue;
                 }
             };
@@ -175,7 +212,7 @@ impl Rest {
                 .headers()
                 .get(reqwest::header::RETRY_AFTER)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<f64>().ok());
+                .map(str::to_string);
             let body: Value = response
                 .bytes()
                 .await
@@ -185,8 +222,7 @@ impl Rest {
             match status {
                 429 => {
                     self.rate_limited.fetch_add(1, Ordering::Relaxed);
-                    let wait = body["retry_after"].as_f64().or(header_wait).unwrap_or(1.0);
-                    let wait = Duration::from_secs_f64(wait.clamp(0.0, 600.0));
+                    let wait = retry_wait(&body, header_wait.as_deref());
                     tracing::warn!(
                         retry_after_ms = wait.as_millis() as u64,
                         global = body["global"].as_bool().unwrap_or(false),
@@ -195,36 +231,55 @@ impl Rest {
                     self.budget.pause(wait);
                 }
                 500..=599 => {
-                    tokio::time::sleep(backoff(attempt)).await;
                     attempt += 1;
+                    if attempt < ATTEMPTS {
+                        tokio::time::sleep(backoff(attempt - 1)).await;
+                    }
                 }
                 _ => {
                     self.budget.succeeded();
-                    return Some(Answer { status, body });
+                    return Ok(Answer { status, body });
                 }
             }
         }
-        None
+        Err(Unsent::GaveUp)
     }
+}
+
+/// How long a 429 asks to wait: the body's `retry_after`, else the `Retry-After` header, else
+/// a second; never negative, NaN or more than ten minutes (a proxy's page can say anything).
+fn retry_wait(body: &Value, header: Option<&str>) -> Duration {
+    let seconds = body["retry_after"]
+        .as_f64()
+        .filter(|w| w.is_finite())
+        .or_else(|| {
+            header
+                .and_then(|h| h.trim().parse::<f64>().ok())
+                .filter(|w| w.is_finite())
+        })
+        .unwrap_or(1.0);
+    Duration::from_secs_f64(seconds.clamp(0.0, 600.0))
 }
 
 fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(250 * 2u64.pow(attempt.min(6)))
 }
 
-/// What delivering one prompt came to (for the tick's log line).
+/// What delivering one prompt came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Outcome {
     Sent,
     /// Stopped or paused since it was claimed.
     Dropped,
     DmsClosed,
+    /// Not delivered (Discord failing, or shutting down first): given back for a retry.
     Failed,
 }
 
 enum Refused {
     DmsClosed,
     UnknownChannel,
+    Unwanted,
     Other,
 }
 
@@ -239,10 +294,12 @@ pub struct Dispatcher {
 }
 
 impl Dispatcher {
-    /// Claim and deliver until `stop` turns true, then let deliveries under way finish.
+    /// Claim and deliver until `stop` turns true, then let deliveries under way finish;
+    /// claims that had not started are given back (claimed again at the next start).
     pub async fn run(self: Arc<Self>, mut stop: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(MAX_IN_FLIGHT));
         let queued = Arc::new(AtomicUsize::new(0));
+        let failing = Arc::new(AtomicUsize::new(0));
         let mut ticker = tokio::time::interval(TICK);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         tracing::info!("daily prompts: dispatcher started");
@@ -251,14 +308,20 @@ impl Dispatcher {
                 _ = ticker.tick() => {}
                 _ = stop.changed() => break,
             }
-            let room = self
+            let mut room = self
                 .queue_limit
                 .saturating_sub(queued.load(Ordering::Relaxed));
+            // While deliveries keep failing (Discord down), claim one at a time: a probe, not
+            // a flood of prompts marked sent that will only be given back.
+            if failing.load(Ordering::Relaxed) >= FAILURES_BEFORE_PROBING {
+                room = room.min(1);
+            }
             if room == 0 {
                 continue;
             }
             let bot = self.bot.clone();
-            let tick = match tokio::task::spawn_blocking(move || bot.claim_due(room)).await {
+            let claimed = tokio::task::spawn_blocking(move || bot.claim_due(TRANSPORT, room)).await;
+            let tick = match claimed {
                 Ok(Ok(tick)) => tick,
                 Ok(Err(e)) => {
                     tracing::error!(error = %e, "daily prompts: cannot read what is due");
@@ -272,42 +335,70 @@ impl Dispatcher {
             if tick.skipped > 0 {
                 tracing::info!(
                     skipped = tick.skipped,
-                    "daily prompts missed by more than the grace period; next ones tomorrow"
+                    "daily prompts missed by more than the grace period; not sent"
                 );
             }
             if !tick.claims.is_empty() {
                 tracing::info!(claimed = tick.claims.len(), "daily prompts due");
             }
             for claim in tick.claims {
-                queued.fetch_add(1, Ordering::Relaxed);
-                let (this, slots, queued) = (self.clone(), slots.clone(), queued.clone());
+                let waiting = Waiting::new(queued.clone());
+                let (this, slots, failing) = (self.clone(), slots.clone(), failing.clone());
+                let mut stop = stop.clone();
                 tokio::spawn(async move {
-                    if let Ok(_slot) = slots.acquire_owned().await {
-                        let outcome = this.deliver(&claim).await;
-                        tracing::debug!(?outcome, "daily prompt");
+                    let _waiting = waiting;
+                    let slot = tokio::select! {
+                        slot = slots.acquire_owned() => slot.ok(),
+                        _ = stop.wait_for(|stopped| *stopped) => None,
+                    };
+                    let outcome = match slot {
+                        Some(_slot) => this.deliver(&claim).await,
+                        None => Outcome::Failed,
+                    };
+                    match outcome {
+                        Outcome::Failed => {
+                            failing.fetch_add(1, Ordering::Relaxed);
+                            this.blocking(move |bot| bot.daily_give_back(&claim)).await;
+                        }
+                        Outcome::Sent => failing.store(0, Ordering::Relaxed),
+                        Outcome::Dropped | Outcome::DmsClosed => {}
                     }
-                    queued.fetch_sub(1, Ordering::Relaxed);
+                    tracing::debug!(?outcome, "daily prompt");
                 });
             }
         }
-        let waited =
-            tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(MAX_IN_FLIGHT as u32)).await;
-        if waited.is_err() {
-            tracing::warn!("daily prompts: stopped with deliveries under way");
+        // Every claim counts until its task is done: delivered, dropped or given back.
+        let deadline = Instant::now() + SHUTDOWN_GRACE;
+        while queued.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let unfinished = queued.load(Ordering::Relaxed);
+        if unfinished > 0 {
+            tracing::warn!(
+                unfinished,
+                "daily prompts: stopped with deliveries under way"
+            );
         }
         tracing::info!("daily prompts: dispatcher stopped");
     }
 
+    /// Run store work (it may flush to disk) off the async threads.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Bot) -> T + Send + 'static,
+    ) -> Option<T> {
+        let bot = self.bot.clone();
+        tokio::task::spawn_blocking(move || work(&bot)).await.ok()
+    }
+
     async fn deliver(&self, claim: &Claim) -> Outcome {
         let Some(owner) = discord_user(&claim.user) else {
-            // Someone subscribed from the terminal chat on this data folder.
             return Outcome::Dropped;
         };
-        let bot = self.bot.clone();
         let for_claim = claim.clone();
-        let reply = tokio::task::spawn_blocking(move || bot.daily_prompt(&for_claim))
+        let reply = self
+            .blocking(move |bot| bot.daily_prompt(&for_claim))
             .await
-            .ok()
             .flatten();
         let Some(reply) = reply else {
             return Outcome::Dropped;
@@ -319,24 +410,26 @@ impl Dispatcher {
             key: &self.key,
         };
         let messages = render::daily_prompt(&reply, &surface);
+        // Asked right before every request, after any wait for the budget or a 429: stop,
+        // pause and hold win over a prompt already on its way. (A sled read: memory-speed.)
+        let store = self.bot.store();
+        let wanted = || store.still_wanted(claim).unwrap_or(false);
         for attempt in 0..2 {
-            let Some(channel) = self.dm_channel(&claim.user, owner).await else {
-                return Outcome::Failed;
+            let channel = match self.dm_channel(&claim.user, owner, &wanted).await {
+                Ok(channel) => channel,
+                Err(Refused::DmsClosed) => return self.hold(claim).await,
+                Err(Refused::Unwanted) => return Outcome::Dropped,
+                Err(_) => return Outcome::Failed,
             };
-            // The budget wait may have been long: stop and pause still win.
-            if !self.bot.store().still_wanted(claim).unwrap_or(false) {
-                return Outcome::Dropped;
-            }
-            match self.send_all(channel, &messages).await {
+            match self.send_all(channel, &messages, &wanted).await {
                 Ok(()) => return Outcome::Sent,
-                Err(Refused::DmsClosed) => {
-                    tracing::info!("daily prompt: DMs closed; holding the subscription");
-                    self.bot.daily_dms_closed(&claim.user);
-                    return Outcome::DmsClosed;
-                }
+                Err(Refused::DmsClosed) => return self.hold(claim).await,
+                Err(Refused::Unwanted) => return Outcome::Dropped,
                 Err(Refused::UnknownChannel) if attempt == 0 => {
                     // The cached channel is gone: open the DM again, once.
-                    let _ = self.bot.store().forget_dm_channel(&claim.user);
+                    let user = claim.user.clone();
+                    self.blocking(move |bot| bot.store().forget_dm_channel(&user))
+                        .await;
                 }
                 Err(_) => return Outcome::Failed,
             }
@@ -344,31 +437,31 @@ impl Dispatcher {
         Outcome::Failed
     }
 
-    async fn send_all(&self, channel: u64, messages: &[render::Outgoing]) -> Result<(), Refused> {
+    async fn hold(&self, claim: &Claim) -> Outcome {
+        tracing::info!("daily prompt: DMs closed; holding the subscription");
+        let user = claim.user.clone();
+        self.blocking(move |bot| bot.daily_dms_closed(&user)).await;
+        Outcome::DmsClosed
+    }
+
+    async fn send_all(
+        &self,
+        channel: u64,
+        messages: &[render::Outgoing],
+        wanted: &(dyn Fn() -> bool + Sync),
+    ) -> Result<(), Refused> {
         for message in messages {
             let body =
                 serde_json::to_vec(&send::channel_message(message)).map_err(|_| Refused::Other)?;
             let answer = self
                 .rest
-                .post(&format!("/channels/{channel}/messages"), body)
+                .post(&format!("/channels/{channel}/messages"), body, wanted)
                 .await;
             match answer {
-                Some(answer) if answer.ok() => {}
-                Some(answer) if answer.code() == CANNOT_DM as i64 => {
-                    return Err(Refused::DmsClosed);
-                }
-                Some(answer) if answer.code() == UNKNOWN_CHANNEL => {
-                    return Err(Refused::UnknownChannel);
-                }
-                Some(answer) => {
-                    tracing::warn!(
-                        status = answer.status,
-                        code = answer.code(),
-                        "daily prompt refused"
-                    );
-                    return Err(Refused::Other);
-                }
-                None => {
+                Ok(answer) if answer.ok() => {}
+                Ok(answer) => return Err(refusal(&answer)),
+                Err(Unsent::Unwanted) => return Err(Refused::Unwanted),
+                Err(Unsent::GaveUp) => {
                     tracing::warn!("daily prompt not delivered after retries");
                     return Err(Refused::Other);
                 }
@@ -378,22 +471,66 @@ impl Dispatcher {
     }
 
     /// The cached DM channel, or a new one (cached for next time).
-    async fn dm_channel(&self, user: &UserId, owner: u64) -> Option<u64> {
+    async fn dm_channel(
+        &self,
+        user: &UserId,
+        owner: u64,
+        wanted: &(dyn Fn() -> bool + Sync),
+    ) -> Result<u64, Refused> {
         if let Ok(Some(channel)) = self.bot.store().dm_channel(user) {
-            return Some(channel);
+            return Ok(channel);
         }
-        let body =
-            serde_json::to_vec(&serde_json::json!({ "recipient_id": owner.to_string() })).ok()?;
-        let answer = self.rest.post("/users/@me/channels", body).await?;
-        if answer.code() == CANNOT_DM as i64 {
-            self.bot.daily_dms_closed(user);
-            return None;
+        let body = serde_json::to_vec(&serde_json::json!({ "recipient_id": owner.to_string() }))
+            .map_err(|_| Refused::Other)?;
+        let answer = match self.rest.post("/users/@me/channels", body, wanted).await {
+            Ok(answer) => answer,
+            Err(Unsent::Unwanted) => return Err(Refused::Unwanted),
+            Err(Unsent::GaveUp) => return Err(Refused::Other),
+        };
+        if !answer.ok() {
+            return Err(refusal(&answer));
         }
-        let channel = answer.body["id"].as_str()?.parse::<u64>().ok()?;
-        if let Err(e) = self.bot.store().save_dm_channel(user, channel) {
+        let channel = answer.body["id"]
+            .as_str()
+            .and_then(|id| id.parse::<u64>().ok())
+            .ok_or(Refused::Other)?;
+        let user = user.clone();
+        let cached = self
+            .blocking(move |bot| bot.store().save_dm_channel(&user, channel))
+            .await;
+        if let Some(Err(e)) = cached {
             tracing::warn!(error = %e, "cannot cache a DM channel");
         }
-        Some(channel)
+        Ok(channel)
+    }
+}
+
+/// What a refusal from Discord means for a delivery.
+fn refusal(answer: &Answer) -> Refused {
+    match answer.code() {
+        code if code == CANNOT_DM as i64 => Refused::DmsClosed,
+        UNKNOWN_CHANNEL => Refused::UnknownChannel,
+        code => {
+            tracing::warn!(status = answer.status, code, "daily prompt refused");
+            Refused::Other
+        }
+    }
+}
+
+/// Counts a claim as waiting or under way for as long as it lives, whatever happens to the
+/// task holding it (a panic included), so the queue never fills with ghosts.
+struct Waiting(Arc<AtomicUsize>);
+
+impl Waiting {
+    fn new(count: Arc<AtomicUsize>) -> Waiting {
+        count.fetch_add(1, Ordering::Relaxed);
+        Waiting(count)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -434,6 +571,41 @@ mod tests {
             Duration::from_millis(200),
             "at most 8x slower"
         );
+    }
+
+    use super::super::send::fake_discord::FakeDiscord;
+
+    #[tokio::test]
+    async fn a_request_that_is_no_longer_wanted_is_not_sent_after_a_429() {
+        let fake = FakeDiscord::start().await;
+        fake.fail_next("/channels/9/messages", 429, 3);
+        let rest = Rest::new(&fake.rest_url, "test-token", 40).expect("client");
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        // Wanted for the first attempt only: the person stops during the 429 wait.
+        let wanted = || asked.fetch_add(1, Ordering::Relaxed) == 0;
+        let answer = rest
+            .post("/channels/9/messages", b"{}".to_vec(), &wanted)
+            .await;
+        assert_eq!(answer.err(), Some(Unsent::Unwanted));
+        let sent: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
+        assert_eq!(sent, [429], "nothing after the stop");
+        assert_eq!(rest.rate_limited.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_nonsense_retry_after_is_a_second_not_a_panic() {
+        let none = Value::Null;
+        assert_eq!(retry_wait(&none, Some("nan")), Duration::from_secs(1));
+        assert_eq!(retry_wait(&none, Some("inf")), Duration::from_secs(1));
+        assert_eq!(retry_wait(&none, Some("<html>")), Duration::from_secs(1));
+        assert_eq!(retry_wait(&none, Some("-5")), Duration::ZERO);
+        assert_eq!(retry_wait(&none, Some("1e9")), Duration::from_secs(600));
+        assert_eq!(
+            retry_wait(&none, Some(" 2.5 ")),
+            Duration::from_millis(2500)
+        );
+        let body = serde_json::json!({"retry_after": 0.25});
+        assert_eq!(retry_wait(&body, Some("9")), Duration::from_millis(250));
     }
 
     #[test]

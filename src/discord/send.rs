@@ -413,7 +413,7 @@ pub(super) fn channel_message(message: &Outgoing) -> CreateMessage {
 /// The end-to-end tests' fake Discord, reused to test sending against real HTTP.
 #[cfg(test)]
 #[path = "../../tests/support/fake_discord.rs"]
-mod fake_discord;
+pub(super) mod fake_discord;
 
 #[cfg(test)]
 mod tests {

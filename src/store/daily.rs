@@ -91,18 +91,18 @@ impl Store {
         user: &UserId,
         f: impl Fn(Option<Subscription>) -> Option<Subscription>,
     ) -> Result<Option<Subscription>, StoreError> {
-        // Read outside the transaction so an unreadable record is set aside, not retried.
-        let current = match self.subscription(user) {
-            Ok(current) => current,
-            Err(StoreError::Corrupt { .. }) => None,
+        // An unreadable record is set aside (kept for export and erase) by this read; its due
+        // key, which names the person, is then found by a scan.
+        match self.subscription(user) {
+            Ok(_) => {}
+            Err(StoreError::Corrupt { .. }) => self.remove_due_keys_of(user)?,
             Err(e) => return Err(e),
-        };
+        }
         let key = user.as_str().as_bytes();
         let result = (&self.daily, &self.daily_due).transaction(|(daily, due)| {
-            let stored: Option<Subscription> = daily
+            let before: Option<Subscription> = daily
                 .get(key)?
                 .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-            let before = stored.or_else(|| current.clone());
             if let Some(at) = before.as_ref().and_then(|s| s.next_due) {
                 due.remove(due_key(at, key))?;
             }
@@ -123,11 +123,48 @@ impl Store {
         unwrap_tx(result)
     }
 
-    /// Delete `user`'s subscription, its due entry and the cached DM channel; flushed.
+    /// Every due key naming `user`, whatever its time (O(index); only after a record was
+    /// found unreadable).
+    fn remove_due_keys_of(&self, user: &UserId) -> Result<(), StoreError> {
+        for key in self.daily_due.iter().keys() {
+            let key = key?;
+            if key.get(8..) == Some(user.as_str().as_bytes()) {
+                self.daily_due.remove(key)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A claimed prompt could not be delivered: claim it again at `retry_at` if the person
+    /// still wants it and it is still within `grace` then (see `Subscription::give_back`).
+    pub fn give_back(
+        &self,
+        claim: &Claim,
+        retry_at: DateTime<Utc>,
+        grace: Duration,
+    ) -> Result<(), StoreError> {
+        self.update_subscription(&claim.user, |sub| {
+            sub.map(|s| s.give_back(claim.due, claim.index, retry_at, grace))
+        })?;
+        self.flush()
+    }
+
+    /// Delete `user`'s subscription, its due entry, the cached DM channel and any unreadable
+    /// copy set aside; flushed. Whether there was a subscription.
     pub fn unsubscribe(&self, user: &UserId) -> Result<bool, StoreError> {
         let had = self.daily.contains_key(user.as_str())?;
         self.update_subscription(user, |_| None)?;
         self.dm_channels.remove(user.as_str())?;
+        let mut set_aside = user.as_str().as_bytes().to_vec();
+        set_aside.extend_from_slice(b"\0daily\0");
+        let keys: Vec<sled::IVec> = self
+            .quarantine
+            .scan_prefix(&set_aside)
+            .keys()
+            .collect::<Result<_, _>>()?;
+        for key in keys {
+            self.quarantine.remove(key)?;
+        }
         self.flush()?;
         Ok(had)
     }
@@ -135,19 +172,29 @@ impl Store {
     /// Claim every prompt due by `now` (at most `limit`): each is recorded as sent (or
     /// skipped, if older than `grace`) and rescheduled before this returns, and the store is
     /// flushed, so a crash after it never sends the same prompt twice.
+    /// Only people whose id starts with `transport` (`discord:`) are claimed: a terminal
+    /// subscriber on the same data folder is left for the terminal.
     pub fn claim_due(
         &self,
+        transport: &str,
         now: DateTime<Utc>,
         grace: Duration,
         limit: usize,
     ) -> Result<Tick, StoreError> {
         let end = (millis(now) + 1).to_be_bytes();
-        let keys: Vec<sled::IVec> = self
-            .daily_due
-            .range(..&end[..])
-            .keys()
-            .take(limit)
-            .collect::<Result<_, _>>()?;
+        let mut keys = Vec::new();
+        for key in self.daily_due.range(..&end[..]).keys() {
+            let key = key?;
+            if key
+                .get(8..)
+                .is_some_and(|u| u.starts_with(transport.as_bytes()))
+            {
+                keys.push(key);
+                if keys.len() >= limit {
+                    break;
+                }
+            }
+        }
         self.claim_keys(keys, now, grace)
     }
 
@@ -212,7 +259,15 @@ impl Store {
                 }
                 Ok((fired, unreadable))
             });
-            let (fired, unreadable) = unwrap_tx(result)?;
+            let (fired, unreadable) = match unwrap_tx(result) {
+                Ok(done) => done,
+                // Earlier chunks are committed: hand those over rather than lose them.
+                Err(e) if !tick.claims.is_empty() => {
+                    tracing::error!(error = %e, "claiming stopped part way; delivering what was claimed");
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             for user in unreadable {
                 // Read again outside the transaction so it is set aside, never lost.
                 let _ = self.subscription(&user);
@@ -284,14 +339,17 @@ impl Store {
             .map(u64::from_be_bytes))
     }
 
-    /// Remember the DM channel for a subscriber (nobody else: it is personal data).
+    /// Remember the DM channel for a subscriber (nobody else: it is personal data). Checked
+    /// and written in one transaction, so a stop at the same moment leaves nothing behind.
     pub fn save_dm_channel(&self, user: &UserId, channel: u64) -> Result<(), StoreError> {
-        if !self.daily.contains_key(user.as_str())? {
-            return Ok(());
-        }
-        self.dm_channels
-            .insert(user.as_str(), &channel.to_be_bytes())?;
-        Ok(())
+        let key = user.as_str().as_bytes();
+        let result = (&self.daily, &self.dm_channels).transaction(|(daily, channels)| {
+            if daily.get(key)?.is_some() {
+                channels.insert(key, &channel.to_be_bytes())?;
+            }
+            Ok(())
+        });
+        unwrap_tx(result)
     }
 
     pub fn forget_dm_channel(&self, user: &UserId) -> Result<(), StoreError> {
