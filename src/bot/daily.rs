@@ -316,7 +316,16 @@ fn plan(sub: &Subscription) -> String {
 fn when(sub: &Subscription) -> String {
     match (sub.state, sub.next_due) {
         (State::Held, _) | (_, None) => "They are on hold until you resume them.".to_string(),
-        (_, Some(at)) => format!("The next one is due {}.", local(sub.tz(), at)),
+        // A surprise stays a surprise: the day and the window, not the minute.
+        (_, Some(at)) => match sub.time {
+            DailyTime::Window { from, to } => format!(
+                "The next one comes on {}, between {} and {}.",
+                at.with_timezone(&sub.tz()).format("%a %-d %b"),
+                hhmm(from),
+                hhmm(to)
+            ),
+            DailyTime::At(_) => format!("The next one is due {}.", local(sub.tz(), at)),
+        },
     }
 }
 
