@@ -125,6 +125,8 @@ pub struct Rest {
     budget: Budget,
     /// 429s received (counts only; for logs and the benchmark).
     pub rate_limited: AtomicU64,
+    /// Turned on at shutdown: waits for the budget or a backoff end at once, unsent.
+    stopping: watch::Sender<bool>,
 }
 
 /// Why a request was not answered.
@@ -134,6 +136,8 @@ enum Unsent {
     Unwanted,
     /// Retries ran out (5xx, network) or the rate limit lasted too long.
     GaveUp,
+    /// The dispatcher is stopping; the request was not sent.
+    Stopping,
 }
 
 /// What Discord said to a request, after retries.
@@ -168,7 +172,23 @@ impl Rest {
             authorization: format!("Bot {token}"),
             budget: Budget::new(per_second),
             rate_limited: AtomicU64::new(0),
+            stopping: watch::channel(false).0,
         })
+    }
+
+    /// Shutting down: requests still waiting to go are not sent (their prompts are given
+    /// back); one already on the wire is answered as usual.
+    pub fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    /// Wait `for_what`, unless the dispatcher stops first (then `Err(Stopping)`).
+    async fn wait<T>(&self, for_what: impl std::future::Future<Output = T>) -> Result<T, Unsent> {
+        let mut stopping = self.stopping.subscribe();
+        tokio::select! {
+            done = for_what => Ok(done),
+            _ = stopping.wait_for(|stopped| *stopped) => Err(Unsent::Stopping),
+        }
     }
 
     /// POST `body` to `path` within the budget, retrying 429 (after `retry_after`) and 5xx.
@@ -184,7 +204,7 @@ impl Rest {
         let give_up = Instant::now() + GIVE_UP_AFTER;
         let mut attempt = 0;
         while attempt < ATTEMPTS && Instant::now() < give_up {
-            self.budget.acquire().await;
+            self.wait(self.budget.acquire()).await?;
             if !wanted() {
                 return Err(Unsent::Unwanted);
             }
@@ -202,7 +222,7 @@ impl Rest {
                     tracing::warn!(error = %e.without_url(), attempt, "daily prompt request failed");
                     attempt += 1;
                     if attempt < ATTEMPTS {
-                        tokio::time::sleep(backoff(attempt - 1)).await;
+                        self.wait(tokio::time::sleep(backoff(attempt - 1))).await?;
                     }
                     continue;
                 }
@@ -233,7 +253,7 @@ impl Rest {
                 500..=599 => {
                     attempt += 1;
                     if attempt < ATTEMPTS {
-                        tokio::time::sleep(backoff(attempt - 1)).await;
+                        self.wait(tokio::time::sleep(backoff(attempt - 1))).await?;
                     }
                 }
                 _ => {
@@ -367,6 +387,8 @@ impl Dispatcher {
                 });
             }
         }
+        // Requests still waiting for the budget or a backoff give up now (given back).
+        self.rest.stop();
         // Every claim counts until its task is done: delivered, dropped or given back.
         let deadline = Instant::now() + SHUTDOWN_GRACE;
         while queued.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
@@ -465,6 +487,7 @@ impl Dispatcher {
                     tracing::warn!("daily prompt not delivered after retries");
                     return Err(Refused::Other);
                 }
+                Err(Unsent::Stopping) => return Err(Refused::Other),
             }
         }
         Ok(())
@@ -485,7 +508,7 @@ impl Dispatcher {
         let answer = match self.rest.post("/users/@me/channels", body, wanted).await {
             Ok(answer) => answer,
             Err(Unsent::Unwanted) => return Err(Refused::Unwanted),
-            Err(Unsent::GaveUp) => return Err(Refused::Other),
+            Err(Unsent::GaveUp | Unsent::Stopping) => return Err(Refused::Other),
         };
         if !answer.ok() {
             return Err(refusal(&answer));
@@ -590,6 +613,19 @@ mod tests {
         let sent: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
         assert_eq!(sent, [429], "nothing after the stop");
         assert_eq!(rest.rate_limited.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn stopping_ends_a_wait_without_sending() {
+        let fake = FakeDiscord::start().await;
+        let rest = Rest::new(&fake.rest_url, "test-token", 40).expect("client");
+        rest.budget.pause(Duration::from_secs(3600));
+        rest.stop();
+        let answer = rest
+            .post("/channels/9/messages", b"{}".to_vec(), &|| true)
+            .await;
+        assert_eq!(answer.err(), Some(Unsent::Stopping));
+        assert!(fake.requests().is_empty());
     }
 
     #[test]
