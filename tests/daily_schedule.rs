@@ -16,6 +16,23 @@ fn user(n: u32) -> UserId {
     UserId::new(format!("discord:{n}")).expect("id")
 }
 
+/// Open the store in `dir` again. sled's background thread can hold the file lock for a
+/// moment after the previous handle is dropped: wait for it (a bound, not a timing check).
+fn reopen(dir: &std::path::Path) -> Store {
+    let mut tries = 0;
+    loop {
+        match Store::open(dir) {
+            Ok(store) => return store,
+            Err(e) if tries < 200 => {
+                tries += 1;
+                let _ = e;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("reopen: {e}"),
+        }
+    }
+}
+
 fn subscribe(store: &Store, who: &UserId, zone: &str, time: &str, now: DateTime<Utc>) {
     let time: DailyTime = time.parse().expect("time");
     let sub = Subscription::new(parse_zone(zone).expect("zone"), time, 11, now);
@@ -228,7 +245,7 @@ fn a_restart_mid_day_neither_repeats_nor_loses_a_prompt() {
         assert_eq!(morning.len(), 1);
     }
     // Down from 12:00 to 12:30; the 09:00 prompt was recorded before the restart.
-    let store = Store::open(dir.path()).expect("reopen");
+    let store = reopen(dir.path());
     assert_eq!(
         store
             .ensure_daily_index(utc("2026-12-03T12:30:00Z"))
@@ -524,14 +541,26 @@ fn an_unreadable_subscription_is_set_aside_and_stop_leaves_nothing() {
     }
     {
         // Corrupt the record behind the store's back.
-        let db = sled::open(dir.path()).expect("sled");
+        let mut tries = 0;
+        let db = loop {
+            // As in `reopen`: wait for the previous handle's lock.
+            match sled::open(dir.path()) {
+                Ok(db) => break db,
+                Err(e) if tries < 200 => {
+                    tries += 1;
+                    let _ = e;
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(e) => panic!("sled: {e}"),
+            }
+        };
         db.open_tree("daily")
             .expect("tree")
             .insert(who.as_str(), &b"{not json"[..])
             .expect("insert");
         db.flush().expect("flush");
     }
-    let store = Store::open(dir.path()).expect("reopen");
+    let store = reopen(dir.path());
     // A tick drops the unreadable record's key without a panic or a send.
     let tick = store
         .claim_due("discord:", utc("2026-12-03T09:00:00Z"), DEFAULT_GRACE, 10)

@@ -10,7 +10,7 @@ pub mod schedule;
 pub mod subscription;
 
 pub use schedule::{DailyTime, TimeError, parse_zone};
-pub use subscription::{Fired, MAX_PAUSE_DAYS, Notice, Retry, State, Subscription};
+pub use subscription::{Fired, MAX_PAUSE_DAYS, MAX_RETRIES, Notice, Retry, State, Subscription};
 
 /// A prompt that was claimed for delivery and recorded as sent (before sending, so a crash
 /// never sends it twice).

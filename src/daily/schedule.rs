@@ -184,6 +184,11 @@ pub fn next_due(
     after: DateTime<Utc>,
     served: Option<NaiveDate>,
 ) -> Due {
+    // Dates this far out only come from a damaged record: nothing is due (and no date
+    // arithmetic near the end of the calendar can overflow).
+    if served.is_some_and(|d| d.year() > LAST_YEAR) || after.year() > LAST_YEAR {
+        return never(served.unwrap_or(NaiveDate::MAX));
+    }
     // From the day before (a moved gap time can land on the next local date), or the day
     // after the one served, whichever is later.
     let mut date = after
@@ -213,11 +218,15 @@ pub fn next_due(
     }
 }
 
-/// At the end of the calendar (a corrupt record): nothing is ever due.
+/// The last year a prompt can be due in; later dates are treated as "never".
+const LAST_YEAR: i32 = 9999;
+
+/// Nothing is ever due (a damaged record): the last day of [`LAST_YEAR`], far from any overflow.
 fn never(date: NaiveDate) -> Due {
+    let end = NaiveDate::from_ymd_opt(LAST_YEAR, 12, 31).unwrap_or(NaiveDate::MAX);
     Due {
-        at: DateTime::<Utc>::MAX_UTC,
-        date,
+        at: end.and_time(NaiveTime::MIN).and_utc(),
+        date: date.min(end),
     }
 }
 

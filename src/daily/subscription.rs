@@ -42,6 +42,9 @@ pub struct Subscription {
     /// A claimed prompt whose delivery failed (Discord down), to claim again at `next_due`.
     #[serde(default)]
     pub retry: Option<Retry>,
+    /// How many times the last claimed prompt was given back (see [`MAX_RETRIES`]).
+    #[serde(default)]
+    pub given_back: u32,
 }
 
 /// A prompt to send again: its position and the instant it was first due.
@@ -50,6 +53,11 @@ pub struct Retry {
     pub index: u64,
     pub due: DateTime<Utc>,
 }
+
+/// How many times a failed delivery is given back. Each resend carries the same nonce, which
+/// Discord holds for a few minutes, so a message that did arrive despite an error answer is
+/// not created twice; more retries would outlast that window.
+pub const MAX_RETRIES: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -97,6 +105,7 @@ impl Subscription {
             notice: None,
             since: now,
             retry: None,
+            given_back: 0,
         };
         sub.set_next(sub.next_after(now));
         sub
@@ -132,7 +141,9 @@ impl Subscription {
     pub fn pause(mut self, days: u32, now: DateTime<Utc>) -> Subscription {
         let days = i64::from(days.clamp(1, MAX_PAUSE_DAYS));
         let first_skipped = self.next_after(now).date;
-        let resume_on = first_skipped + Duration::days(days);
+        let resume_on = first_skipped
+            .checked_add_signed(Duration::days(days))
+            .unwrap_or(first_skipped);
         let until = local_instant(self.tz(), resume_on, NaiveTime::MIN);
         self.state = State::Paused { until };
         self.retry = None;
@@ -160,8 +171,10 @@ impl Subscription {
     pub fn resume(mut self, now: DateTime<Utc>) -> Subscription {
         self.state = State::Active;
         self.notice = None;
-        self.retry = None;
-        self.set_next(self.next_after(now));
+        // A prompt waiting to be retried (only possible while active) stays on its way.
+        if self.retry.is_none() {
+            self.set_next(self.next_after(now));
+        }
         self
     }
 
@@ -184,9 +197,10 @@ impl Subscription {
         retry_at: DateTime<Utc>,
         grace: Duration,
     ) -> Subscription {
-        if !self.still_wants(due) || retry_at - due > grace {
+        if !self.still_wants(due) || retry_at - due > grace || self.given_back >= MAX_RETRIES {
             return self;
         }
+        self.given_back += 1;
         self.retry = Some(Retry { index, due });
         // The regular next prompt is computed again once the retry has gone.
         self.next_due = Some(retry_at);
@@ -217,15 +231,17 @@ impl Subscription {
         }
         if let Some(retry) = self.retry.take() {
             // A delivery that failed earlier: the same prompt, if still in time.
-            let fired = if now - retry.due <= grace {
-                Fired::Send {
+            let (fired, after) = if now - retry.due <= grace {
+                let fired = Fired::Send {
                     index: retry.index,
                     due: retry.due,
-                }
+                };
+                (fired, now)
             } else {
-                Fired::Skipped { due: retry.due }
+                // Too late (the bot was down): look back for a later day's, as below.
+                (Fired::Skipped { due: retry.due }, now - grace)
             };
-            self.set_next(self.next_after(now));
+            self.set_next(self.next_after(after));
             return (self, Some(fired));
         }
         self.state = State::Active;
@@ -233,6 +249,7 @@ impl Subscription {
             let index = self.delivered;
             self.delivered += 1;
             self.last_sent = Some(due);
+            self.given_back = 0;
             Fired::Send { index, due }
         } else {
             Fired::Skipped { due }
@@ -399,6 +416,16 @@ mod tests {
         assert!(sub.still_wants(due));
         assert_eq!(sub.delivered, 1, "the same prompt, not a second one");
         assert_eq!(sub.next_due, Some(utc("2026-12-04T09:00:00Z")));
+        // Given back at most MAX_RETRIES times for one prompt.
+        let mut again = sub.clone();
+        for minute in 1..=5 {
+            let at = retry_at + Duration::minutes(minute);
+            again = again.give_back(due, index, at, GRACE);
+            if again.retry.is_some() {
+                again = again.on_due(at, GRACE).0;
+            }
+        }
+        assert_eq!(again.given_back, MAX_RETRIES);
         // Too late to retry: not given back. Stopped or paused since: not given back.
         let late = sub
             .clone()

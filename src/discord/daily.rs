@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
+use serenity::all::Nonce;
 use tokio::sync::{Semaphore, watch};
 use tokio::time::Instant;
 
@@ -82,22 +83,24 @@ impl Budget {
         self.pace.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Wait for this request's slot, and past any pause that began meanwhile.
+    /// Wait for this request's slot. A request whose slot falls inside a pause that began
+    /// meanwhile takes a new slot after it, so the requests held by a 429 leave one by one,
+    /// not all at once when it ends.
     pub async fn acquire(&self) {
-        let at = {
-            let mut pace = self.lock();
-            let at = pace.next.max(Instant::now());
-            pace.next = at + pace.interval;
-            at
-        };
-        tokio::time::sleep_until(at).await;
         loop {
-            let paused_until = self.lock().paused_until;
-            if paused_until <= Instant::now() {
+            let at = self.reserve();
+            tokio::time::sleep_until(at).await;
+            if self.lock().paused_until <= Instant::now() {
                 return;
             }
-            tokio::time::sleep_until(paused_until).await;
         }
+    }
+
+    fn reserve(&self) -> Instant {
+        let mut pace = self.lock();
+        let at = pace.next.max(Instant::now()).max(pace.paused_until);
+        pace.next = at + pace.interval;
+        at
     }
 
     /// Discord refused a request (429): no request before `wait` from now, and a slower pace.
@@ -186,8 +189,9 @@ impl Rest {
     async fn wait<T>(&self, for_what: impl std::future::Future<Output = T>) -> Result<T, Unsent> {
         let mut stopping = self.stopping.subscribe();
         tokio::select! {
-            done = for_what => Ok(done),
+            biased;
             _ = stopping.wait_for(|stopped| *stopped) => Err(Unsent::Stopping),
+            done = for_what => Ok(done),
         }
     }
 
@@ -334,7 +338,8 @@ impl Dispatcher {
             // While deliveries keep failing (Discord down), claim one at a time: a probe, not
             // a flood of prompts marked sent that will only be given back.
             if failing.load(Ordering::Relaxed) >= FAILURES_BEFORE_PROBING {
-                room = room.min(1);
+                let idle = queued.load(Ordering::Relaxed) == 0;
+                room = if idle { room.min(1) } else { 0 };
             }
             if room == 0 {
                 continue;
@@ -368,8 +373,9 @@ impl Dispatcher {
                 tokio::spawn(async move {
                     let _waiting = waiting;
                     let slot = tokio::select! {
-                        slot = slots.acquire_owned() => slot.ok(),
+                        biased;
                         _ = stop.wait_for(|stopped| *stopped) => None,
+                        slot = slots.acquire_owned() => slot.ok(),
                     };
                     let outcome = match slot {
                         Some(_slot) => this.deliver(&claim).await,
@@ -443,7 +449,7 @@ impl Dispatcher {
                 Err(Refused::Unwanted) => return Outcome::Dropped,
                 Err(_) => return Outcome::Failed,
             };
-            match self.send_all(channel, &messages, &wanted).await {
+            match self.send_all(channel, &messages, &wanted, claim).await {
                 Ok(()) => return Outcome::Sent,
                 Err(Refused::DmsClosed) => return self.hold(claim).await,
                 Err(Refused::Unwanted) => return Outcome::Dropped,
@@ -471,10 +477,16 @@ impl Dispatcher {
         channel: u64,
         messages: &[render::Outgoing],
         wanted: &(dyn Fn() -> bool + Sync),
+        claim: &Claim,
     ) -> Result<(), Refused> {
-        for message in messages {
-            let body =
-                serde_json::to_vec(&send::channel_message(message)).map_err(|_| Refused::Other)?;
+        for (part, message) in messages.iter().enumerate() {
+            // The same nonce on every resend of this prompt: Discord returns the message it
+            // already made (for a few minutes) instead of a second one, when an answer was
+            // lost after the message was created.
+            let built = send::channel_message(message)
+                .nonce(Nonce::String(nonce(claim, part)))
+                .enforce_nonce(true);
+            let body = serde_json::to_vec(&built).map_err(|_| Refused::Other)?;
             let answer = self
                 .rest
                 .post(&format!("/channels/{channel}/messages"), body, wanted)
@@ -526,6 +538,16 @@ impl Dispatcher {
         }
         Ok(channel)
     }
+}
+
+/// A nonce for part `part` of the prompt of `claim`: 16 hex digits of a hash of who, when
+/// and which part (Discord allows 25 characters).
+fn nonce(claim: &Claim, part: usize) -> String {
+    let text = format!("{}|{}|{part}", claim.user, claim.due.timestamp_millis());
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{:016x}", crate::daily::schedule::mix(hash))
 }
 
 /// What a refusal from Discord means for a delivery.
@@ -642,6 +664,23 @@ mod tests {
         );
         let body = serde_json::json!({"retry_after": 0.25});
         assert_eq!(retry_wait(&body, Some("9")), Duration::from_millis(250));
+    }
+
+    #[test]
+    fn a_prompts_nonce_is_stable_short_and_its_own() {
+        let claim = Claim {
+            user: UserId::new("discord:42").unwrap(),
+            index: 3,
+            due: chrono::DateTime::from_timestamp(1_796_288_400, 0).unwrap(),
+        };
+        assert_eq!(nonce(&claim, 0), nonce(&claim.clone(), 0));
+        assert!(nonce(&claim, 0).len() <= 25);
+        assert_ne!(nonce(&claim, 0), nonce(&claim, 1));
+        let next_day = Claim {
+            due: claim.due + chrono::Duration::days(1),
+            ..claim.clone()
+        };
+        assert_ne!(nonce(&claim, 0), nonce(&next_day, 0));
     }
 
     #[test]

@@ -74,8 +74,14 @@ pub struct Tick {
 }
 
 impl Store {
+    /// The person's subscription. An unreadable record is set aside (kept for export and
+    /// erase) and its due key, which names the person, removed with it.
     pub fn subscription(&self, user: &UserId) -> Result<Option<Subscription>, StoreError> {
-        self.read(&self.daily, "daily", user)
+        let read = self.read(&self.daily, "daily", user);
+        if let Err(StoreError::Corrupt { .. }) = &read {
+            self.remove_due_keys_of(user)?;
+        }
+        read
     }
 
     /// Store `sub` for `user` and index its next due instant, replacing any earlier record.
@@ -91,11 +97,9 @@ impl Store {
         user: &UserId,
         f: impl Fn(Option<Subscription>) -> Option<Subscription>,
     ) -> Result<Option<Subscription>, StoreError> {
-        // An unreadable record is set aside (kept for export and erase) by this read; its due
-        // key, which names the person, is then found by a scan.
+        // An unreadable record is set aside by this read (with its due key), never lost.
         match self.subscription(user) {
-            Ok(_) => {}
-            Err(StoreError::Corrupt { .. }) => self.remove_due_keys_of(user)?,
+            Ok(_) | Err(StoreError::Corrupt { .. }) => {}
             Err(e) => return Err(e),
         }
         let key = user.as_str().as_bytes();
@@ -162,11 +166,12 @@ impl Store {
             .scan_prefix(&set_aside)
             .keys()
             .collect::<Result<_, _>>()?;
+        let set_aside_copies = keys.len();
         for key in keys {
             self.quarantine.remove(key)?;
         }
         self.flush()?;
-        Ok(had)
+        Ok(had || set_aside_copies > 0)
     }
 
     /// Claim every prompt due by `now` (at most `limit`): each is recorded as sent (or
