@@ -349,3 +349,24 @@ async fn a_discord_outage_delays_the_prompt_instead_of_losing_it() {
     a_few_ticks().await;
     assert_eq!(prompts_in(&bot.posts_to(&dm_path(ALICE))).len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_answer_does_not_make_a_second_message() {
+    let bot = Harness::start().await;
+    subscribe(&bot, ALICE).await;
+    // Discord makes the message but answers 500: the dispatcher sends again, with the same
+    // nonce, and gets the message it already made instead of a second one.
+    bot.fake.lose_answers(&dm_path(ALICE), 500, 1);
+    bot.set_clock("2026-12-03T09:00:20Z");
+    wait_for_prompt(&bot, ALICE, 1).await;
+    let statuses: Vec<u16> = bot
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == dm_path(ALICE))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [500, 200]);
+    a_few_ticks().await;
+    assert_eq!(bot.fake.created_in(FakeDiscord::dm_channel(ALICE)), 1);
+}

@@ -77,6 +77,13 @@ struct State {
     /// tokens refilled continuously; interaction callbacks and webhooks are exempt, as on
     /// Discord.
     rate: Mutex<Option<RateLimit>>,
+    /// Requests that are carried out and then answered with an error, as when Discord made
+    /// the message but the answer was lost (`lose_answers`).
+    lost_answers: Mutex<Vec<Failure>>,
+    /// Messages made with `enforce_nonce`, by (channel, nonce): a repeat returns the first.
+    nonces: Mutex<std::collections::HashMap<(u64, String), Value>>,
+    /// How many messages were made in each channel (repeats returned by nonce not counted).
+    created: Mutex<std::collections::HashMap<u64, usize>>,
     /// When each interaction was dispatched, and whether it has been answered: like Discord,
     /// the fake refuses a second response, and any response after 3 s.
     interactions: Mutex<std::collections::HashMap<u64, (Instant, bool)>>,
@@ -183,6 +190,28 @@ impl FakeDiscord {
             status,
             remaining: count,
         });
+    }
+
+    /// Carry out the next `count` requests whose path contains `path_contains`, then answer
+    /// them with `status` anyway (the message exists; the bot is told it failed).
+    pub fn lose_answers(&self, path_contains: &str, status: u16, count: u32) {
+        self.state.lost_answers.lock().unwrap().push(Failure {
+            path_contains: path_contains.to_string(),
+            status,
+            remaining: count,
+        });
+    }
+
+    /// How many messages the bot made in `channel` (a resend with an enforced nonce that
+    /// matched an earlier one is not a new message).
+    pub fn created_in(&self, channel: u64) -> usize {
+        self.state
+            .created
+            .lock()
+            .unwrap()
+            .get(&channel)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Enforce a global REST limit of `per_second` requests (burst `per_second`), answering
@@ -326,7 +355,18 @@ impl FakeDiscord {
             };
             // Timed on arrival, so the fake's own checks never count as the bot's latency.
             let arrived = Instant::now();
-            let (status, reply) = self.route(&method, &path, &body, &authorization);
+            let (mut status, mut reply) = self.route(&method, &path, &body, &authorization);
+            if status < 300 {
+                let mut lost = self.state.lost_answers.lock().unwrap();
+                if let Some(rule) = lost
+                    .iter_mut()
+                    .find(|f| f.remaining > 0 && path.contains(&f.path_contains))
+                {
+                    rule.remaining -= 1;
+                    status = rule.status;
+                    reply = failure_body(status);
+                }
+            }
             let raw = String::from_utf8_lossy(&body).to_string();
             self.state.requests.lock().unwrap().push(Recorded {
                 method,
@@ -430,7 +470,37 @@ impl FakeDiscord {
                         json!({"message": "Cannot send messages to this user", "code": 50007}),
                     );
                 }
-                (200, self.message(channel, &body))
+                let nonce = body["nonce"]
+                    .as_str()
+                    .map(str::to_string)
+                    .or_else(|| body["nonce"].as_u64().map(|n| n.to_string()));
+                if let (Some(nonce), true) = (&nonce, body["enforce_nonce"] == json!(true)) {
+                    if let Some(existing) = self
+                        .state
+                        .nonces
+                        .lock()
+                        .unwrap()
+                        .get(&(channel, nonce.clone()))
+                    {
+                        return (200, existing.clone());
+                    }
+                }
+                let message = self.message(channel, &body);
+                *self
+                    .state
+                    .created
+                    .lock()
+                    .unwrap()
+                    .entry(channel)
+                    .or_default() += 1;
+                if let (Some(nonce), true) = (nonce, body["enforce_nonce"] == json!(true)) {
+                    self.state
+                        .nonces
+                        .lock()
+                        .unwrap()
+                        .insert((channel, nonce), message.clone());
+                }
+                (200, message)
             }
             ("POST", ["interactions", id, _, "callback"]) => self.callback(id),
             ("POST", ["webhooks", _, _]) => (200, self.message(1, &body)),
