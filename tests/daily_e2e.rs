@@ -52,6 +52,16 @@ fn prompts_in(posts: &[Recorded]) -> Vec<Recorded> {
         .collect()
 }
 
+/// The status of every request to `path`, in order.
+fn statuses(bot: &Harness, path: &str) -> Vec<u16> {
+    bot.fake
+        .requests()
+        .iter()
+        .filter(|r| r.path == path)
+        .map(|r| r.status)
+        .collect()
+}
+
 /// Subscribe `user` at 09:00 London, at 08:00 on 3 Dec 2026.
 async fn subscribe(bot: &Harness, user: u64) -> Reply {
     bot.set_clock("2026-12-03T08:00:00Z");
@@ -246,13 +256,7 @@ async fn closed_dms_hold_the_prompts_and_the_person_is_told_next_time() {
     // Held means no more attempts.
     bot.set_clock("2026-12-04T09:00:20Z");
     a_few_ticks().await;
-    let attempts = bot
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.path == dm_path(ALICE))
-        .count();
-    assert_eq!(attempts, 1);
+    assert_eq!(statuses(&bot, &dm_path(ALICE)).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -264,14 +268,10 @@ async fn a_429_is_waited_out_and_the_prompt_arrives_once() {
     bot.fake.fail_next(&dm_path(ALICE), 429, 8);
     bot.set_clock("2026-12-03T09:00:20Z");
     wait_for_prompt(&bot, ALICE, 1).await;
-    let attempts: Vec<u16> = bot
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.path == dm_path(ALICE))
-        .map(|r| r.status)
-        .collect();
-    assert_eq!(attempts, [429, 429, 429, 429, 429, 429, 429, 429, 200]);
+    assert_eq!(
+        statuses(&bot, &dm_path(ALICE)),
+        [429, 429, 429, 429, 429, 429, 429, 429, 200]
+    );
     a_few_ticks().await;
     assert_eq!(prompts_in(&bot.posts_to(&dm_path(ALICE))).len(), 1);
 }
@@ -327,10 +327,10 @@ async fn a_discord_outage_delays_the_prompt_instead_of_losing_it() {
     bot.fake.fail_next(&dm_path(ALICE), 500, 6);
     bot.set_clock("2026-12-03T09:00:20Z");
     bot.fake
-        .wait_until("six failed attempts", |fake| {
-            fake.requests()
+        .wait_until("six failed attempts", |_| {
+            statuses(&bot, &dm_path(ALICE))
                 .iter()
-                .filter(|r| r.path == dm_path(ALICE) && r.status == 500)
+                .filter(|status| **status == 500)
                 .count()
                 >= 6
         })
@@ -359,14 +359,7 @@ async fn a_lost_answer_does_not_make_a_second_message() {
     bot.fake.lose_answers(&dm_path(ALICE), 500, 1);
     bot.set_clock("2026-12-03T09:00:20Z");
     wait_for_prompt(&bot, ALICE, 1).await;
-    let statuses: Vec<u16> = bot
-        .fake
-        .requests()
-        .iter()
-        .filter(|r| r.path == dm_path(ALICE))
-        .map(|r| r.status)
-        .collect();
-    assert_eq!(statuses, [500, 200]);
+    assert_eq!(statuses(&bot, &dm_path(ALICE)), [500, 200]);
     a_few_ticks().await;
     assert_eq!(bot.fake.created_in(FakeDiscord::dm_channel(ALICE)), 1);
 }
