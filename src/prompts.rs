@@ -216,11 +216,6 @@ impl PromptPool {
         }
         self.prompts.get(order[(index % len) as usize])
     }
-
-    /// The prompt for `day` (days since an epoch), for someone whose order is `seed`.
-    pub fn for_day(&self, day: u64, seed: u64) -> Option<&Prompt> {
-        self.in_order(seed, day)
-    }
 }
 
 /// A Fisher-Yates shuffle of `0..len` driven by SplitMix64 from (`seed`, `cycle`). Written out
@@ -301,13 +296,13 @@ mod tests {
         let pool = pool(&text).unwrap();
         for seed in [0, 1, 6, 12, 99, u64::MAX] {
             let mut seen: Vec<&str> = (0..12)
-                .map(|day| pool.for_day(day, seed).unwrap().id.as_str())
+                .map(|day| pool.in_order(seed, day).unwrap().id.as_str())
                 .collect();
             seen.sort();
             seen.dedup();
             assert_eq!(seen.len(), 12, "seed {seed}");
         }
-        assert!(PromptPool::default().for_day(3, 3).is_none());
+        assert!(PromptPool::default().in_order(3, 3).is_none());
     }
 
     proptest::proptest! {

@@ -493,7 +493,7 @@ impl Bot {
             }
             Command::Prompt => {
                 let day = (self.clock)().timestamp().div_euclid(86_400).max(0) as u64;
-                let text = match self.bundle.prompts.for_day(day, self.person_seed(user)) {
+                let text = match self.bundle.prompts.in_order(self.person_seed(user), day) {
                     Some(prompt) => format!("{}\n\n{}", texts::PROMPT_INTRO, prompt.text),
                     None => texts::NO_PROMPTS.to_string(),
                 };

@@ -13,7 +13,7 @@
 //! It talks HTTP with reqwest directly rather than through serenity's `Http`: with a proxy,
 //! serenity's ratelimiter must be off, and its errors then drop a 429's `retry_after`.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -126,8 +126,6 @@ pub struct Rest {
     base: String,
     authorization: String,
     budget: Budget,
-    /// 429s received (counts only; for logs and the benchmark).
-    pub rate_limited: AtomicU64,
     /// Turned on at shutdown: waits for the budget or a backoff end at once, unsent.
     stopping: watch::Sender<bool>,
 }
@@ -174,7 +172,6 @@ impl Rest {
             base: format!("{}/api/v10", api_url.trim_end_matches('/')),
             authorization: format!("Bot {token}"),
             budget: Budget::new(per_second),
-            rate_limited: AtomicU64::new(0),
             stopping: watch::channel(false).0,
         })
     }
@@ -245,7 +242,6 @@ impl Rest {
                 .unwrap_or(Value::Null);
             match status {
                 429 => {
-                    self.rate_limited.fetch_add(1, Ordering::Relaxed);
                     let wait = retry_wait(&body, header_wait.as_deref());
                     tracing::warn!(
                         retry_after_ms = wait.as_millis() as u64,
@@ -634,7 +630,6 @@ mod tests {
         assert_eq!(answer.err(), Some(Unsent::Unwanted));
         let sent: Vec<u16> = fake.requests().iter().map(|r| r.status).collect();
         assert_eq!(sent, [429], "nothing after the stop");
-        assert_eq!(rest.rate_limited.load(Ordering::Relaxed), 1);
     }
 
     #[tokio::test]

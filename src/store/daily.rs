@@ -290,15 +290,6 @@ impl Store {
         Ok(tick)
     }
 
-    /// The earliest due instant in the index, if any.
-    pub fn next_due_instant(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        Ok(self
-            .daily_due
-            .first()?
-            .and_then(|(key, _)| parse_due_key(&key))
-            .and_then(|(ms, _)| DateTime::from_timestamp_millis(ms as i64)))
-    }
-
     /// Whether a claimed delivery should still go out (not stopped, paused or held since).
     pub fn still_wanted(&self, claim: &Claim) -> Result<bool, StoreError> {
         Ok(self
@@ -327,11 +318,6 @@ impl Store {
             })
         })?;
         Ok(Some(notice))
-    }
-
-    /// How many people are subscribed.
-    pub fn subscriber_count(&self) -> usize {
-        self.daily.len()
     }
 
     // --- DM channels -------------------------------------------------------------------------
