@@ -268,10 +268,15 @@ impl Bot {
                 .is_ok_and(|turn| !turn.prompt.finished)
     }
 
-    /// A prompt could not be delivered because the person's DMs are closed.
+    /// A prompt could not be delivered because the person's DMs are closed: hold the
+    /// subscription and flag the notice. Done under the person's lock, so their next event
+    /// sees both or neither.
     pub fn daily_dms_closed(&self, user: &UserId) {
-        if let Err(e) = self.store.hold_dms_closed(user) {
-            tracing::warn!(error = %e, "cannot hold a subscription");
+        let slot = self.slot(user, self.now());
+        let mut person = slot.lock().unwrap_or_else(|e| e.into_inner());
+        match self.store.hold_dms_closed(user) {
+            Ok(()) => person.daily_notice = true,
+            Err(e) => tracing::warn!(error = %e, "cannot hold a subscription"),
         }
     }
 

@@ -73,6 +73,8 @@ struct Person {
     server_region: Option<String>,
     /// A safety check-in question waiting for an answer.
     check: Option<SafetyQuestion>,
+    /// Daily-prompt delivery left a notice in the store since the record was loaded.
+    daily_notice: bool,
 }
 
 /// What the transport knows about where a person is writing from: hints for the region of
@@ -572,10 +574,16 @@ impl Bot {
         let slot = self.slot(user, now);
         let mut person = slot.lock().unwrap_or_else(|e| e.into_inner());
         let mut replies = Vec::new();
+        // A delivery notice is looked for when the record is loaded, and again only when the
+        // dispatcher flagged one since: not a store read on every message.
+        let mut check_notice = std::mem::take(&mut person.daily_notice);
         if !person.loaded {
             replies.extend(self.load_person(user, &mut person));
+            check_notice = true;
         }
-        replies.extend(self.daily_notice(user));
+        if check_notice {
+            replies.extend(self.daily_notice(user));
+        }
         person.last_seen = now;
         hints.apply(&mut person);
         replies.extend(f(self, &mut person).into());
@@ -693,6 +701,7 @@ impl Person {
             locale: None,
             server_region: None,
             check: None,
+            daily_notice: false,
         }
     }
 }

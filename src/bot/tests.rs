@@ -536,3 +536,14 @@ fn a_claimed_prompt_has_its_three_buttons_and_stop_cancels_it() {
     bot.handle(Event::action(&alice(), Action::Command(Command::DailyStop)));
     assert_eq!(bot.daily_prompt(&tick.claims[0]), None);
 }
+
+#[test]
+fn a_notice_left_while_the_person_was_away_is_shown_when_they_return() {
+    let first = bot();
+    say(&first, "daily start 08:30 UTC");
+    // The hold is written by another process (or before a restart): no in-memory flag.
+    first.store().hold_dms_closed(&alice()).unwrap();
+    let again = Bot::new(bundle(), first.store().clone(), BotOptions::default());
+    let text = text_of(&say(&again, "help"));
+    assert!(text.contains("couldn't message you directly"), "{text}");
+}
