@@ -12,7 +12,7 @@ use crate::daily::{
 };
 use crate::store::{StoreError, Tick, UserId};
 
-use super::{Bot, Person, Reply, texts};
+use super::{Bot, Person, Reply, menu, texts};
 
 /// The window "surprise me" uses when the person gives none.
 pub const DEFAULT_WINDOW: &str = "09:00-12:00";
@@ -83,9 +83,27 @@ impl Bot {
                     ),
                 )]
             }
-            Ok(None) => Vec::new(),
+            Ok(None) => self.daily_off(person),
             Err(e) => vec![self.storage_failed(&e)],
         }
+    }
+
+    /// What someone without daily prompts sees, with how to start them.
+    fn daily_off(&self, person: &mut Person) -> Vec<Reply> {
+        let mut options = Vec::new();
+        if let Some(zone) = self.options.default_zone {
+            // Where the zone is known (the terminal), one choice starts them.
+            options.push(Offer::new(
+                format!("Start: a surprise time, {DEFAULT_WINDOW} ({})", zone.name()),
+                Action::DailyStart {
+                    zone: String::new(),
+                    time: String::new(),
+                },
+            ));
+        }
+        options.push(menu());
+        let text = format!("{}\n\n{}", texts::DAILY_OFF, texts::DAILY_START_HOW);
+        vec![self.remember(person, Reply::with_options(text, options))]
     }
 
     pub(super) fn daily_command(
@@ -120,23 +138,7 @@ impl Bot {
             Err(e) => return vec![self.storage_failed(&e)],
         };
         let Some(current) = current else {
-            let text = texts::DAILY_OFF;
-            let mut options = Vec::new();
-            if let Some(zone) = self.options.default_zone {
-                // Where the zone is known (the terminal), one choice starts them.
-                options.push(Offer::new(
-                    format!("Start: a surprise time, {DEFAULT_WINDOW} ({})", zone.name()),
-                    Action::DailyStart {
-                        zone: String::new(),
-                        time: String::new(),
-                    },
-                ));
-            }
-            options.push(menu());
-            return vec![self.remember(
-                person,
-                Reply::with_options(format!("{text}\n\n{}", texts::DAILY_START_HOW), options),
-            )];
+            return self.daily_off(person);
         };
         let changed = match command {
             Command::DailyPause { days } => {
@@ -151,7 +153,8 @@ impl Bot {
         };
         let sub = match changed.and_then(|sub| self.store.flush().map(|()| sub)) {
             Ok(Some(sub)) => sub,
-            Ok(None) => return Vec::new(),
+            // Stopped at the same moment.
+            Ok(None) => return self.daily_off(person),
             Err(e) => return vec![self.storage_failed(&e)],
         };
         let text = match command {
@@ -200,16 +203,15 @@ impl Bot {
     /// The message for a claimed prompt, or `None` if it should no longer go out (stopped or
     /// paused since it was claimed, or the pool is empty).
     pub fn daily_prompt(&self, claim: &Claim) -> Option<Reply> {
-        match self.store.still_wanted(claim) {
-            Ok(true) => {}
-            Ok(false) => return None,
+        let sub = match self.store.subscription(&claim.user) {
+            Ok(Some(sub)) if sub.still_wants(claim.due) => sub,
+            Ok(_) => return None,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot check a subscription; not sending");
                 return None;
             }
-        }
-        let seed = self.store.subscription(&claim.user).ok().flatten()?.seed;
-        let prompt = self.bundle.prompts.in_order(seed, claim.index)?;
+        };
+        let prompt = self.bundle.prompts.in_order(sub.seed, claim.index)?;
         Some(Reply::with_options(
             texts::daily_prompt(&prompt.text),
             vec![
@@ -296,10 +298,6 @@ impl Bot {
     pub fn now(&self) -> DateTime<Utc> {
         (self.clock)()
     }
-}
-
-fn menu() -> Offer {
-    Offer::command("Main menu", Command::Menu)
 }
 
 fn pause(days: u16) -> Command {

@@ -339,7 +339,6 @@ impl Bot {
     }
 
     fn command_for(&self, user: &UserId, person: &mut Person, command: Command) -> Vec<Reply> {
-        let menu = || Offer::command("Main menu", Command::Menu);
         match command {
             Command::Menu => self.act(
                 user,
@@ -538,10 +537,7 @@ impl Bot {
                     person,
                     Reply::with_options(
                         texts::CONSENT_ON,
-                        vec![
-                            Offer::command("Continue", Command::Resume),
-                            Offer::command("Main menu", Command::Menu),
-                        ],
+                        vec![Offer::command("Continue", Command::Resume), menu()],
                     ),
                 )]
             }
@@ -656,6 +652,11 @@ impl Bot {
     pub fn remembers(&self, user: &UserId) -> bool {
         self.lock_people().contains_key(user)
     }
+}
+
+/// The "Main menu" choice offered under most replies.
+fn menu() -> Offer {
+    Offer::command("Main menu", Command::Menu)
 }
 
 /// Kept results, oldest first, as short lines: date, label, scores.

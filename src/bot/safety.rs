@@ -174,7 +174,7 @@ impl Bot {
             vec![
                 Offer::command("Carry on where I was", Command::Resume),
                 Offer::command("Talk to someone now", Command::Resources),
-                Offer::command("Main menu", Command::Menu),
+                super::menu(),
             ],
         )
     }
@@ -267,10 +267,7 @@ impl Bot {
             person,
             Reply::with_options(
                 text,
-                vec![
-                    Offer::command("Continue", Command::Resume),
-                    Offer::command("Main menu", Command::Menu),
-                ],
+                vec![Offer::command("Continue", Command::Resume), super::menu()],
             ),
         )]
     }
