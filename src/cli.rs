@@ -267,25 +267,34 @@ fn bot_options(config: &Config) -> BotOptions {
 /// The terminal's time zone: the config's, else `TZ`, else the system's `/etc/localtime`
 /// link, else `/etc/timezone`, else UTC.
 fn terminal_zone(config: &Config) -> chrono_tz::Tz {
+    // `/usr/share/zoneinfo/Europe/London`, or `.../zoneinfo/posix/Europe/London`.
     let from_link = || {
         let target = std::fs::read_link("/etc/localtime").ok()?;
         let path = target.to_string_lossy().into_owned();
-        let name = path.split("zoneinfo/").nth(1)?.to_string();
-        Some(name)
+        let name = path.split("zoneinfo/").nth(1)?;
+        Some(name.trim_start_matches("posix/").to_string())
+    };
+    let from_env = || {
+        std::env::var("TZ")
+            .ok()
+            .map(|tz| tz.trim_start_matches(':').to_string())
     };
     let from_file = || std::fs::read_to_string("/etc/timezone").ok();
-    config
-        .daily
-        .terminal_zone
-        .clone()
-        .or_else(|| {
-            std::env::var("TZ")
-                .ok()
-                .map(|tz| tz.trim_start_matches(':').to_string())
-        })
-        .or_else(from_link)
-        .or_else(from_file)
-        .and_then(|name| crate::daily::parse_zone(&name).ok())
+    first_known_zone([
+        config.daily.terminal_zone.clone(),
+        from_env(),
+        from_link(),
+        from_file(),
+    ])
+}
+
+/// The first of `names` that is a zone chrono-tz knows (a bad `TZ` does not hide the system's
+/// own zone), else UTC.
+fn first_known_zone<const N: usize>(names: [Option<String>; N]) -> chrono_tz::Tz {
+    names
+        .into_iter()
+        .flatten()
+        .find_map(|name| crate::daily::parse_zone(&name).ok())
         .unwrap_or(chrono_tz::Tz::UTC)
 }
 
@@ -371,4 +380,23 @@ fn load_bundle(dir: &Path) -> Result<Bundle> {
 
 fn open_store(dir: &Path) -> Result<Store> {
     Store::open(dir).with_context(|| format!("cannot open the data store in {}", dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_terminal_zone_is_the_first_source_that_names_a_real_zone() {
+        let some = |s: &str| Some(s.to_string());
+        assert_eq!(
+            first_known_zone([None, some("Not/AZone"), some("Europe/London\n")]),
+            chrono_tz::Europe::London
+        );
+        assert_eq!(
+            first_known_zone([some("Asia/Tokyo"), some("Europe/London")]),
+            chrono_tz::Asia::Tokyo
+        );
+        assert_eq!(first_known_zone([None, some("")]), chrono_tz::Tz::UTC);
+    }
 }

@@ -342,3 +342,31 @@ fn scan_eval_reports_recall_false_positives_and_misses() {
         "{text}"
     );
 }
+
+#[test]
+fn the_chat_subscribes_in_its_configured_zone_and_export_shows_it() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().join("db");
+    let config = data.path().join("config.toml");
+    std::fs::write(&config, "[daily]\nterminal_zone = \"America/New_York\"\n").unwrap();
+    let output = securebase(
+        &[
+            "chat",
+            "--config",
+            config.to_str().unwrap(),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ],
+        &root(),
+        b"daily start 08:30\n",
+    );
+    let text = stdout(&output);
+    assert!(text.contains("at 08:30 (America/New_York)"), "{text}");
+    let exported = export(&data);
+    assert_eq!(exported["daily_prompts"]["zone"], "America/New_York");
+    assert_eq!(
+        exported["consent"],
+        serde_json::Value::Null,
+        "saving stays off"
+    );
+}

@@ -217,49 +217,43 @@ impl Rest {
                 .body(body.clone())
                 .send()
                 .await;
-            let response = match sent {
-                Ok(response) => response,
+            match sent {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let header_wait = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let body: Value = response
+                        .bytes()
+                        .await
+                        .ok()
+                        .and_then(|b| serde_json::from_slice(&b).ok())
+                        .unwrap_or(Value::Null);
+                    if status == 429 {
+                        let wait = retry_wait(&body, header_wait.as_deref());
+                        tracing::warn!(
+                            retry_after_ms = wait.as_millis() as u64,
+                            global = body["global"].as_bool().unwrap_or(false),
+                            "rate limited; pausing daily prompts"
+                        );
+                        self.budget.pause(wait);
+                        continue;
+                    }
+                    if !(500..=599).contains(&status) {
+                        self.budget.succeeded();
+                        return Ok(Answer { status, body });
+                    }
+                }
                 Err(e) => {
                     tracing::warn!(error = %e.without_url(), attempt, "daily prompt request failed");
-                    attempt += 1;
-                    if attempt < ATTEMPTS {
-                        self.wait(tokio::time::sleep(backoff(attempt - 1))).await?;
-                    }
-                    continue;
                 }
-            };
-            let status = response.status().as_u16();
-            let header_wait = response
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let body: Value = response
-                .bytes()
-                .await
-                .ok()
-                .and_then(|b| serde_json::from_slice(&b).ok())
-                .unwrap_or(Value::Null);
-            match status {
-                429 => {
-                    let wait = retry_wait(&body, header_wait.as_deref());
-                    tracing::warn!(
-                        retry_after_ms = wait.as_millis() as u64,
-                        global = body["global"].as_bool().unwrap_or(false),
-                        "rate limited; pausing daily prompts"
-                    );
-                    self.budget.pause(wait);
-                }
-                500..=599 => {
-                    attempt += 1;
-                    if attempt < ATTEMPTS {
-                        self.wait(tokio::time::sleep(backoff(attempt - 1))).await?;
-                    }
-                }
-                _ => {
-                    self.budget.succeeded();
-                    return Ok(Answer { status, body });
-                }
+            }
+            // A 5xx or a network error: back off, unless that was the last attempt.
+            attempt += 1;
+            if attempt < ATTEMPTS {
+                self.wait(tokio::time::sleep(backoff(attempt - 1))).await?;
             }
         }
         Err(Unsent::GaveUp)
