@@ -369,4 +369,29 @@ mod tests {
         let err = parse("[safety]\ndefault_region = \"U K\"\n").unwrap_err();
         assert!(err.to_string().contains("safety.default_region"), "{err}");
     }
+
+    #[test]
+    fn daily_settings_are_checked_with_their_line() {
+        for (text, key) in [
+            ("[daily]\ngrace_minutes = 0\n", "daily.grace_minutes"),
+            ("[daily]\ngrace_minutes = 2000\n", "daily.grace_minutes"),
+            (
+                "[daily]\nrequests_per_second = 60\n",
+                "daily.requests_per_second",
+            ),
+            (
+                "[daily]\nrequests_per_second = 0\n",
+                "daily.requests_per_second",
+            ),
+            (
+                "[daily]\nterminal_zone = \"Mars/Olympus\"\n",
+                "daily.terminal_zone",
+            ),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(":2:"), "{text}: {err}");
+        }
+        let ok = parse("[daily]\ngrace_minutes = 1\nrequests_per_second = 50\n").unwrap();
+        assert_eq!(ok.daily.grace_minutes, 1);
+    }
 }
