@@ -33,20 +33,17 @@ fn reopen(dir: &std::path::Path) -> Store {
     }
 }
 
-fn subscribe(store: &Store, who: &UserId, zone: &str, time: &str, now: DateTime<Utc>) {
+/// Subscribe `who` at `time` in `zone`, as of the instant `now` (RFC 3339).
+fn subscribe(store: &Store, who: &UserId, zone: &str, time: &str, now: &str) {
     let time: DailyTime = time.parse().expect("time");
-    let sub = Subscription::new(parse_zone(zone).expect("zone"), time, 11, now);
+    let sub = Subscription::new(parse_zone(zone).expect("zone"), time, 11, utc(now));
     store.save_subscription(who, &sub).expect("save");
 }
 
 /// Tick once a minute from `from` to `to`; every claimed prompt, as (person, due, sent at).
-fn run(
-    store: &Store,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> Vec<(UserId, DateTime<Utc>, DateTime<Utc>)> {
+fn run(store: &Store, from: &str, to: &str) -> Vec<(UserId, DateTime<Utc>, DateTime<Utc>)> {
     let mut sent = Vec::new();
-    let mut now = from;
+    let (mut now, to) = (utc(from), utc(to));
     while now <= to {
         let tick = store
             .claim_due("discord:", now, DEFAULT_GRACE, 10_000)
@@ -58,6 +55,11 @@ fn run(
         now += Duration::minutes(1);
     }
     sent
+}
+
+/// [`run`], and when each prompt went out, in `zone`'s local time.
+fn sent_local(store: &Store, from: &str, to: &str, zone: &str) -> Vec<String> {
+    local(&run(store, from, to), zone)
 }
 
 fn local(sent: &[(UserId, DateTime<Utc>, DateTime<Utc>)], zone: &str) -> Vec<String> {
@@ -80,15 +82,15 @@ fn spring_forward_new_york_a_0230_prompt_goes_out_once_at_0330() {
         &who,
         "America/New_York",
         "02:30",
-        utc("2026-03-06T12:00:00Z"),
-    );
-    let sent = run(
-        &store,
-        utc("2026-03-06T12:00:00Z"),
-        utc("2026-03-10T12:00:00Z"),
+        "2026-03-06T12:00:00Z",
     );
     assert_eq!(
-        local(&sent, "America/New_York"),
+        sent_local(
+            &store,
+            "2026-03-06T12:00:00Z",
+            "2026-03-10T12:00:00Z",
+            "America/New_York"
+        ),
         [
             "2026-03-07 02:30 EST",
             "2026-03-08 03:30 EDT", // 02:30 does not exist that day
@@ -106,20 +108,16 @@ fn spring_forward_london() {
         &user(1),
         "Europe/London",
         "01:30",
-        utc("2026-03-28T00:00:00Z"),
+        "2026-03-28T00:00:00Z",
     );
     subscribe(
         &store,
         &user(2),
         "Europe/London",
         "09:00",
-        utc("2026-03-28T00:00:00Z"),
+        "2026-03-28T00:00:00Z",
     );
-    let sent = run(
-        &store,
-        utc("2026-03-28T00:00:00Z"),
-        utc("2026-03-30T23:00:00Z"),
-    );
+    let sent = run(&store, "2026-03-28T00:00:00Z", "2026-03-30T23:00:00Z");
     let mut lines = local(&sent, "Europe/London");
     lines.sort();
     assert_eq!(
@@ -143,20 +141,16 @@ fn fall_back_new_york_and_london_the_repeated_hour_sends_once() {
         &user(1),
         "America/New_York",
         "01:30",
-        utc("2026-10-31T12:00:00Z"),
+        "2026-10-31T12:00:00Z",
     );
     subscribe(
         &store,
         &user(2),
         "Europe/London",
         "01:30",
-        utc("2026-10-24T12:00:00Z"),
+        "2026-10-24T12:00:00Z",
     );
-    let sent = run(
-        &store,
-        utc("2026-10-24T12:00:00Z"),
-        utc("2026-11-02T12:00:00Z"),
-    );
+    let sent = run(&store, "2026-10-24T12:00:00Z", "2026-11-02T12:00:00Z");
     let (ny, london): (Vec<_>, Vec<_>) = sent.into_iter().partition(|(u, _, _)| *u == user(1));
     assert_eq!(
         local(&ny, "America/New_York"),
@@ -180,13 +174,9 @@ fn changing_zone_the_same_day_does_not_send_twice() {
         &who,
         "Europe/London",
         "09:00",
-        utc("2026-12-03T08:00:00Z"),
+        "2026-12-03T08:00:00Z",
     );
-    let first = run(
-        &store,
-        utc("2026-12-03T08:00:00Z"),
-        utc("2026-12-03T09:30:00Z"),
-    );
+    let first = run(&store, "2026-12-03T08:00:00Z", "2026-12-03T09:30:00Z");
     assert_eq!(first.len(), 1);
     store
         .update_subscription(&who, |sub| {
@@ -199,13 +189,13 @@ fn changing_zone_the_same_day_does_not_send_twice() {
             })
         })
         .expect("change");
-    let later = run(
-        &store,
-        utc("2026-12-03T09:31:00Z"),
-        utc("2026-12-05T12:00:00Z"),
-    );
     assert_eq!(
-        local(&later, "Asia/Tokyo"),
+        sent_local(
+            &store,
+            "2026-12-03T09:31:00Z",
+            "2026-12-05T12:00:00Z",
+            "Asia/Tokyo"
+        ),
         ["2026-12-04 20:00 JST", "2026-12-05 20:00 JST"]
     );
 }
@@ -228,20 +218,16 @@ fn a_restart_mid_day_neither_repeats_nor_loses_a_prompt() {
             &who,
             "Europe/London",
             "09:00",
-            utc("2026-12-03T08:00:00Z"),
+            "2026-12-03T08:00:00Z",
         );
         subscribe(
             &store,
             &user(2),
             "Europe/London",
             "15:00",
-            utc("2026-12-03T08:00:00Z"),
+            "2026-12-03T08:00:00Z",
         );
-        let morning = run(
-            &store,
-            utc("2026-12-03T08:00:00Z"),
-            utc("2026-12-03T12:00:00Z"),
-        );
+        let morning = run(&store, "2026-12-03T08:00:00Z", "2026-12-03T12:00:00Z");
         assert_eq!(morning.len(), 1);
     }
     // Down from 12:00 to 12:30; the 09:00 prompt was recorded before the restart.
@@ -252,11 +238,7 @@ fn a_restart_mid_day_neither_repeats_nor_loses_a_prompt() {
             .expect("index"),
         None
     );
-    let afternoon = run(
-        &store,
-        utc("2026-12-03T12:30:00Z"),
-        utc("2026-12-03T23:00:00Z"),
-    );
+    let afternoon = run(&store, "2026-12-03T12:30:00Z", "2026-12-03T23:00:00Z");
     assert_eq!(afternoon.len(), 1);
     assert_eq!(afternoon[0].0, user(2));
 }
@@ -264,11 +246,10 @@ fn a_restart_mid_day_neither_repeats_nor_loses_a_prompt() {
 #[test]
 fn five_hours_down_skips_old_prompts_and_sends_recent_ones_late() {
     let store = Store::temporary().expect("store");
-    let start = utc("2026-12-03T00:00:00Z");
     // Due 06:00 (missed by 5 h: skipped) and 09:00 (missed by 2 h: sent late at 11:00).
-    subscribe(&store, &user(1), "Etc/UTC", "06:00", start);
-    subscribe(&store, &user(2), "Etc/UTC", "09:00", start);
-    let before = run(&store, start, utc("2026-12-03T05:59:00Z"));
+    subscribe(&store, &user(1), "Etc/UTC", "06:00", "2026-12-03T00:00:00Z");
+    subscribe(&store, &user(2), "Etc/UTC", "09:00", "2026-12-03T00:00:00Z");
+    let before = run(&store, "2026-12-03T00:00:00Z", "2026-12-03T05:59:00Z");
     assert!(before.is_empty());
     // Down from 06:00 to 11:00: the first tick after is at 11:00.
     let tick = store
@@ -284,11 +265,7 @@ fn five_hours_down_skips_old_prompts_and_sends_recent_ones_late() {
     assert_eq!(tick.claims[0].user, user(2));
     assert_eq!(tick.claims[0].due, utc("2026-12-03T09:00:00Z"));
     // Both are back to normal the next day.
-    let next = run(
-        &store,
-        utc("2026-12-03T11:01:00Z"),
-        utc("2026-12-04T10:00:00Z"),
-    );
+    let next = run(&store, "2026-12-03T11:01:00Z", "2026-12-04T10:00:00Z");
     assert_eq!(next.len(), 2);
 }
 
@@ -296,8 +273,8 @@ fn five_hours_down_skips_old_prompts_and_sends_recent_ones_late() {
 fn stopping_between_queueing_and_sending_cancels_the_send() {
     let store = Store::temporary().expect("store");
     let (a, b) = (user(1), user(2));
-    subscribe(&store, &a, "Etc/UTC", "09:00", utc("2026-12-03T00:00:00Z"));
-    subscribe(&store, &b, "Etc/UTC", "09:00", utc("2026-12-03T00:00:00Z"));
+    subscribe(&store, &a, "Etc/UTC", "09:00", "2026-12-03T00:00:00Z");
+    subscribe(&store, &b, "Etc/UTC", "09:00", "2026-12-03T00:00:00Z");
     let tick = store
         .claim_due(
             "discord:",
@@ -316,11 +293,7 @@ fn stopping_between_queueing_and_sending_cancels_the_send() {
         assert!(!store.still_wanted(claim).expect("check"), "{claim:?}");
     }
     assert!(!store.holds_anything_of(&a).expect("check"));
-    let week = run(
-        &store,
-        utc("2026-12-03T09:01:00Z"),
-        utc("2026-12-10T08:59:00Z"),
-    );
+    let week = run(&store, "2026-12-03T09:01:00Z", "2026-12-10T08:59:00Z");
     assert!(week.is_empty(), "{week:?}");
 }
 
@@ -333,59 +306,37 @@ fn pause_and_resume_across_midnight() {
         &who,
         "Europe/London",
         "09:00",
-        utc("2026-12-03T08:00:00Z"),
+        "2026-12-03T08:00:00Z",
     );
     assert_eq!(
-        run(
-            &store,
-            utc("2026-12-03T08:00:00Z"),
-            utc("2026-12-03T23:50:00Z")
-        )
-        .len(),
+        run(&store, "2026-12-03T08:00:00Z", "2026-12-03T23:50:00Z").len(),
         1
     );
     store
         .update_subscription(&who, |s| s.map(|s| s.pause(1, utc("2026-12-03T23:50:00Z"))))
         .expect("pause");
-    assert!(
-        run(
-            &store,
-            utc("2026-12-03T23:51:00Z"),
-            utc("2026-12-04T00:10:00Z")
-        )
-        .is_empty()
-    );
+    assert!(run(&store, "2026-12-03T23:51:00Z", "2026-12-04T00:10:00Z").is_empty());
     store
         .update_subscription(&who, |s| s.map(|s| s.resume(utc("2026-12-04T00:10:00Z"))))
         .expect("resume");
-    let sent = run(
-        &store,
-        utc("2026-12-04T00:11:00Z"),
-        utc("2026-12-04T23:59:00Z"),
+    assert_eq!(
+        sent_local(
+            &store,
+            "2026-12-04T00:11:00Z",
+            "2026-12-04T23:59:00Z",
+            "Europe/London"
+        ),
+        ["2026-12-04 09:00 GMT"]
     );
-    assert_eq!(local(&sent, "Europe/London"), ["2026-12-04 09:00 GMT"]);
 }
 
 #[test]
 fn closed_dms_hold_the_subscription_and_leave_a_notice() {
     let store = Store::temporary().expect("store");
     let who = user(1);
-    subscribe(
-        &store,
-        &who,
-        "Etc/UTC",
-        "09:00",
-        utc("2026-12-03T00:00:00Z"),
-    );
+    subscribe(&store, &who, "Etc/UTC", "09:00", "2026-12-03T00:00:00Z");
     store.hold_dms_closed(&who).expect("hold");
-    assert!(
-        run(
-            &store,
-            utc("2026-12-03T00:00:00Z"),
-            utc("2026-12-06T00:00:00Z")
-        )
-        .is_empty()
-    );
+    assert!(run(&store, "2026-12-03T00:00:00Z", "2026-12-06T00:00:00Z").is_empty());
     assert_eq!(
         store.take_daily_notice(&who).expect("notice"),
         Some(securebase::daily::Notice::DmsClosed)
@@ -401,11 +352,20 @@ fn a_stale_or_unreadable_index_is_rebuilt_from_the_records() {
     // First start: no mark yet, so the (empty) index is built and marked.
     assert_eq!(store.ensure_daily_index(now).expect("index"), Some(0));
     for n in 0..50 {
-        subscribe(&store, &user(n), "Europe/London", "09:00", now);
+        subscribe(
+            &store,
+            &user(n),
+            "Europe/London",
+            "09:00",
+            "2026-12-03T08:00:00Z",
+        );
     }
     assert_eq!(store.ensure_daily_index(now).expect("index"), None);
     assert_eq!(store.rebuild_daily_index(now).expect("rebuild"), 50);
-    assert_eq!(run(&store, now, utc("2026-12-03T09:00:00Z")).len(), 50);
+    assert_eq!(
+        run(&store, "2026-12-03T08:00:00Z", "2026-12-03T09:00:00Z").len(),
+        50
+    );
 }
 
 #[test]
@@ -417,7 +377,7 @@ fn export_and_erase_cover_the_subscription() {
         &who,
         "Europe/London",
         "09:00",
-        utc("2026-12-03T08:00:00Z"),
+        "2026-12-03T08:00:00Z",
     );
     store.save_dm_channel(&who, 555).expect("dm");
     let export = store.export(&who).expect("export");
@@ -439,16 +399,16 @@ fn two_days_down_skips_the_old_prompt_and_sends_todays_late() {
         &user(1),
         "Europe/London",
         "09:00",
-        utc("2026-11-30T08:00:00Z"),
+        "2026-11-30T08:00:00Z",
     );
     // Down from Mon 08:00 to Wed 10:00: the first tick skips Monday's and finds Wednesday's.
-    let sent = run(
-        &store,
-        utc("2026-12-02T10:00:00Z"),
-        utc("2026-12-03T10:00:00Z"),
-    );
     assert_eq!(
-        local(&sent, "Europe/London"),
+        sent_local(
+            &store,
+            "2026-12-02T10:00:00Z",
+            "2026-12-03T10:00:00Z",
+            "Europe/London"
+        ),
         ["2026-12-02 10:01 GMT", "2026-12-03 09:00 GMT"]
     );
 }
@@ -457,13 +417,7 @@ fn two_days_down_skips_the_old_prompt_and_sends_todays_late() {
 fn a_failed_delivery_is_given_back_and_sent_once_later() {
     let store = Store::temporary().expect("store");
     let who = user(1);
-    subscribe(
-        &store,
-        &who,
-        "Etc/UTC",
-        "09:00",
-        utc("2026-12-03T00:00:00Z"),
-    );
+    subscribe(&store, &who, "Etc/UTC", "09:00", "2026-12-03T00:00:00Z");
     let tick = store
         .claim_due("discord:", utc("2026-12-03T09:00:00Z"), DEFAULT_GRACE, 10)
         .expect("tick");
@@ -472,11 +426,7 @@ fn a_failed_delivery_is_given_back_and_sent_once_later() {
     store
         .give_back(&claim, utc("2026-12-03T09:05:00Z"), DEFAULT_GRACE)
         .expect("give back");
-    let sent = run(
-        &store,
-        utc("2026-12-03T09:01:00Z"),
-        utc("2026-12-04T10:00:00Z"),
-    );
+    let sent = run(&store, "2026-12-03T09:01:00Z", "2026-12-04T10:00:00Z");
     let times: Vec<String> = sent
         .iter()
         .map(|(_, due, at)| format!("{due} {at}"))
@@ -496,19 +446,13 @@ fn a_failed_delivery_is_given_back_and_sent_once_later() {
 fn each_transport_claims_only_its_own_people() {
     let store = Store::temporary().expect("store");
     let terminal = UserId::new("terminal:local").expect("id");
-    subscribe(
-        &store,
-        &user(1),
-        "Etc/UTC",
-        "09:00",
-        utc("2026-12-03T00:00:00Z"),
-    );
+    subscribe(&store, &user(1), "Etc/UTC", "09:00", "2026-12-03T00:00:00Z");
     subscribe(
         &store,
         &terminal,
         "Etc/UTC",
         "09:00",
-        utc("2026-12-03T00:00:00Z"),
+        "2026-12-03T00:00:00Z",
     );
     let now = utc("2026-12-03T09:00:00Z");
     let discord = store
@@ -528,13 +472,7 @@ fn an_unreadable_subscription_is_set_aside_and_stop_leaves_nothing() {
     let who = user(1);
     {
         let store = Store::open(dir.path()).expect("open");
-        subscribe(
-            &store,
-            &who,
-            "Etc/UTC",
-            "09:00",
-            utc("2026-12-03T00:00:00Z"),
-        );
+        subscribe(&store, &who, "Etc/UTC", "09:00", "2026-12-03T00:00:00Z");
         store.save_dm_channel(&who, 77).expect("dm");
         store.flush().expect("flush");
     }

@@ -25,3 +25,11 @@ pub struct Claim {
 
 /// How late a prompt may go out after downtime before it is skipped, by default.
 pub const DEFAULT_GRACE: chrono::Duration = chrono::Duration::hours(3);
+
+/// An instant from RFC 3339 text, for the tests of this module's parts.
+#[cfg(test)]
+fn test_instant(text: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .expect("a test instant")
+        .with_timezone(&chrono::Utc)
+}

@@ -287,12 +287,7 @@ impl Subscription {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn utc(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::daily::test_instant as utc;
 
     fn london_at(time: &str, now: &str) -> Subscription {
         Subscription::new(
