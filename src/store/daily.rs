@@ -47,6 +47,12 @@ fn parse_due_key(key: &[u8]) -> Option<(u64, UserId)> {
 
 type TxError = ConflictableTransactionError<StoreError>;
 
+/// What a transaction aborts with on an unreadable record (it is set aside outside it).
+const UNREADABLE: StoreError = StoreError::Corrupt {
+    tree: "daily",
+    reason: String::new(),
+};
+
 /// Prompts claimed in one sled transaction.
 const CLAIMS_PER_TRANSACTION: usize = 256;
 
@@ -62,6 +68,33 @@ fn unwrap_tx<T>(result: Result<T, TransactionError<StoreError>>) -> Result<T, St
         TransactionError::Abort(e) => e,
         TransactionError::Storage(e) => StoreError::Sled(e),
     })
+}
+
+/// The write half of `Store::update_subscription`, inside its transaction: the old due key
+/// out, the changed record and its new due key in.
+fn apply_change(
+    daily: &sled::transaction::TransactionalTree,
+    due: &sled::transaction::TransactionalTree,
+    key: &[u8],
+    before: Option<Subscription>,
+    f: &impl Fn(Option<Subscription>) -> Option<Subscription>,
+) -> Result<Option<Subscription>, TxError> {
+    if let Some(at) = before.as_ref().and_then(|s| s.next_due) {
+        due.remove(due_key(at, key))?;
+    }
+    let after = f(before);
+    match &after {
+        Some(sub) => {
+            daily.insert(key, encode(sub)?)?;
+            if let Some(at) = sub.next_due {
+                due.insert(due_key(at, key), &[][..])?;
+            }
+        }
+        None => {
+            daily.remove(key)?;
+        }
+    }
+    Ok(after)
 }
 
 /// The outcome of a tick.
@@ -97,34 +130,28 @@ impl Store {
         user: &UserId,
         f: impl Fn(Option<Subscription>) -> Option<Subscription>,
     ) -> Result<Option<Subscription>, StoreError> {
-        // An unreadable record is set aside by this read (with its due key), never lost.
-        match self.subscription(user) {
-            Ok(_) | Err(StoreError::Corrupt { .. }) => {}
-            Err(e) => return Err(e),
-        }
         let key = user.as_str().as_bytes();
-        let result = (&self.daily, &self.daily_due).transaction(|(daily, due)| {
-            let before: Option<Subscription> = daily
-                .get(key)?
-                .and_then(|bytes| serde_json::from_slice(&bytes).ok());
-            if let Some(at) = before.as_ref().and_then(|s| s.next_due) {
-                due.remove(due_key(at, key))?;
+        let change = || {
+            (&self.daily, &self.daily_due).transaction(|(daily, due)| {
+                let before: Option<Subscription> = match daily.get(key)? {
+                    None => None,
+                    Some(bytes) => match serde_json::from_slice(&bytes) {
+                        Ok(sub) => Some(sub),
+                        Err(_) => return Err(ConflictableTransactionError::Abort(UNREADABLE)),
+                    },
+                };
+                apply_change(daily, due, key, before, &f)
+            })
+        };
+        match unwrap_tx(change()) {
+            // Set the unreadable record aside (with its due key), never lost, then go on
+            // as if there were none.
+            Err(StoreError::Corrupt { .. }) => {
+                let _ = self.subscription(user);
+                unwrap_tx(change())
             }
-            let after = f(before);
-            match &after {
-                Some(sub) => {
-                    daily.insert(key, encode(sub)?)?;
-                    if let Some(at) = sub.next_due {
-                        due.insert(due_key(at, key), &[][..])?;
-                    }
-                }
-                None => {
-                    daily.remove(key)?;
-                }
-            }
-            Ok(after)
-        });
-        unwrap_tx(result)
+            other => other,
+        }
     }
 
     /// Every due key naming `user`, whatever its time (O(index); only after a record was

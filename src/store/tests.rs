@@ -211,3 +211,21 @@ fn the_click_key_survives_a_reopen_and_a_bad_one_is_replaced() {
     assert_ne!(replaced, first);
     assert_eq!(store.click_key().unwrap(), replaced);
 }
+
+#[test]
+fn changing_an_unreadable_subscription_sets_it_aside_and_writes_the_new_one() {
+    let store = Store::temporary().unwrap();
+    let who = user("discord:1");
+    let now = chrono::Utc.with_ymd_and_hms(2026, 12, 3, 8, 0, 0).unwrap();
+    let sub = crate::daily::Subscription::new(chrono_tz::UTC, "09:00".parse().unwrap(), 1, now);
+    store.save_subscription(&who, &sub).unwrap();
+    store.raw_insert("daily", "discord:1", b"{not json");
+    let written = store.update_subscription(&who, |before| {
+        assert_eq!(before, None, "an unreadable record reads as none");
+        Some(sub.clone())
+    });
+    assert_eq!(written.unwrap(), Some(sub.clone()));
+    assert_eq!(store.subscription(&who).unwrap(), Some(sub));
+    let export = store.export(&who).unwrap();
+    assert_eq!(export["unreadable_records"][0], "{not json");
+}
