@@ -233,7 +233,12 @@ impl Bot {
     /// it waits until the dialogue ends or they are back at the menu (within the grace
     /// period, as after downtime).
     pub fn due_prompts_for(&self, user: &UserId) -> Vec<Reply> {
-        if self.mid_dialogue(user) {
+        // Cheap checks first: this runs after every line typed in the terminal.
+        let due = matches!(
+            self.store.subscription(user),
+            Ok(Some(Subscription { next_due: Some(at), .. })) if at <= self.now()
+        );
+        if !due || self.mid_dialogue(user) {
             return Vec::new();
         }
         let tick = match self
