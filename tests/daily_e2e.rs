@@ -226,7 +226,7 @@ async fn closed_dms_hold_the_prompts_and_the_person_is_told_next_time() {
         })
         .await;
     // The hold is written just after Discord's answer: ask until it shows. The first answer
-    // that shows it also says why (hold and notice are one write), and only that one.
+    // that shows it also says why (hold and notice land together), and only that one.
     let status = json!([{"name": "status", "type": 1, "options": []}]);
     let mut held = None;
     for _ in 0..50 {
